@@ -1,0 +1,89 @@
+// cnnbench/models/published.hpp: every model of the public framework comparisons cnnbench
+// reproduces, written once as types. Layout NCHW; parameter counts are PyTorch/Keras counts
+// (weights + biases) and are static_asserted below and in tests/static/.
+//
+// Each model comes with its input shape, `<Model>_input` style constants in namespace models,
+// and ends in logits (no Softmax): the losses of cnnbench take logits, which avoids the
+// double-softmax defect one of the write-ups had (SEEDS.md S3, "tensorflow").
+#pragma once
+#include "../model.hpp"
+
+namespace cnnbench::models {
+
+// ---- S1. Fashion-MNIST CNN, "Comparison Flux, Pytorch and Tensorflow 2.0" -------------------
+/// [ZeroPad 1 -> Conv 3x3 -> ReLU -> MaxPool 2] x 3 with 16, 32, 64 filters (28 -> 14 -> 7 -> 3),
+/// Flatten 576 -> Dense 72 -> ReLU -> Dense 10. 65,570 parameters; per layer 160, 4,640, 18,496,
+/// 41,544, 730 (the Keras summary of the write-up). Input 1x28x28.
+/// (The write-up's PyTorch code applied ReLU to the logits too; that defect is not reproduced.)
+using FashionMnistCnn = Sequential<                    //
+    ZeroPad<1>, Conv<16, 3>, ReLU, MaxPool<2>,         //
+    ZeroPad<1>, Conv<32, 3>, ReLU, MaxPool<2>,         //
+    ZeroPad<1>, Conv<64, 3>, ReLU, MaxPool<2>,         //
+    Flatten, Dense<72>, ReLU, Dense<10>>;
+inline constexpr shape fashion_mnist_input{1, 28, 28};
+
+// ---- S2. VGG-style CNN on CIFAR-10, the "Rosetta Stone" of frameworks --------------------------
+/// Conv 50 same -> ReLU -> Conv 50 same -> ReLU -> MaxPool 2 -> Dropout .25 -> Conv 100 same -> ReLU ->
+/// Conv 100 same -> ReLU -> MaxPool 2 -> Dropout .25 -> Flatten 6400 -> Dense 512 -> ReLU -> Dropout .5 ->
+/// Dense 10. 3,441,592 parameters; per layer 1,400, 22,550, 45,100, 90,100, 3,277,312, 5,130.
+/// Input 3x32x32.
+using Cifar10VggRosetta = Sequential<                                          //
+    Conv<50, 3, 1, same>, ReLU, Conv<50, 3, 1, same>, ReLU, MaxPool<2>, Dropout<0.25>,    //
+    Conv<100, 3, 1, same>, ReLU, Conv<100, 3, 1, same>, ReLU, MaxPool<2>, Dropout<0.25>,  //
+    Flatten, Dense<512>, ReLU, Dropout<0.5>, Dense<10>>;
+inline constexpr shape cifar10_input{3, 32, 32};
+
+// ---- S3. Keras' cifar10_cnn example, "compare different nn lib" ------------------------------
+/// Conv 32 same -> ReLU -> Conv 32 valid -> ReLU -> MaxPool 2 -> Dropout .25 -> Conv 64 same -> ReLU ->
+/// Conv 64 valid -> ReLU -> MaxPool 2 -> Dropout .25 -> Flatten 2304 -> Dense 512 -> ReLU -> Dense 10.
+/// 1,250,858 parameters; per layer 896, 9,248, 18,496, 36,928, 1,180,160, 5,130 (the Keras summary of
+/// the write-up, which has no dropout after Dense 512). Input 3x32x32.
+using KerasCifar10Cnn = Sequential<                                                 //
+    Conv<32, 3, 1, same>, ReLU, Conv<32, 3>, ReLU, MaxPool<2>, Dropout<0.25>,  //
+    Conv<64, 3, 1, same>, ReLU, Conv<64, 3>, ReLU, MaxPool<2>, Dropout<0.25>,  //
+    Flatten, Dense<512>, ReLU, Dense<10>>;
+
+// ---- S4. LeNet on MNIST, "Tensorflow-VS-MXNet-Benchmark" ------------------------------------
+/// LeNet as coded in the write-up: Conv 6 5x5 -> ReLU -> AvgPool 2 -> Conv 16 3x3 -> ReLU -> AvgPool 2 ->
+/// Flatten 400 -> Dense 120 -> ReLU -> Dense 84 -> ReLU -> Dense 10. 60,170 parameters. Input 1x28x28.
+using LeNetTfMxnet = Sequential<                      //
+    Conv<6, 5>, ReLU, AvgPool<2>,                     //
+    Conv<16, 3>, ReLU, AvgPool<2>,                    //
+    Flatten, Dense<120>, ReLU, Dense<84>, ReLU, Dense<10>>;
+inline constexpr shape mnist_input{1, 28, 28};
+
+/// Classic LeNet-5 as in "Dive into Deep Learning" §7.6 (the Gluon guide the write-up cites):
+/// Conv 6 5x5 pad 2 -> Sigmoid -> AvgPool 2 -> Conv 16 5x5 -> Sigmoid -> AvgPool 2 -> Flatten 400 ->
+/// Dense 120 -> Sigmoid -> Dense 84 -> Sigmoid -> Dense 10. 61,706 parameters. Input 1x28x28.
+using LeNet5 = Sequential<                            //
+    ZeroPad<2>, Conv<6, 5>, Sigmoid, AvgPool<2>,      //
+    Conv<16, 5>, Sigmoid, AvgPool<2>,                 //
+    Flatten, Dense<120>, Sigmoid, Dense<84>, Sigmoid, Dense<10>>;
+
+// ---- S5. Cats vs dogs at 224x224, "Pytorch vs TensorFlow" -----------------------------------
+/// The three conv blocks of the write-up (32 / 64 / 128 filters, 3x3, stride 1, no padding, ReLU,
+/// MaxPool 2: 224 -> 222 -> 111 -> 109 -> 54 -> 52 -> 26). The head is unstated in the write-up; ours
+/// is the common one of the Keras and PyTorch tutorials it follows: Flatten 86,528 -> Dense 128 ->
+/// ReLU -> Dense 2 (two logits, softmax cross-entropy). 11,169,218 parameters. Input 3x224x224.
+using CatsVsDogsConvBlocks = Sequential<                  //
+    Conv<32, 3>, ReLU, MaxPool<2>,                        //
+    Conv<64, 3>, ReLU, MaxPool<2>,                        //
+    Conv<128, 3>, ReLU, MaxPool<2>>;
+using CatsVsDogsCnn = Sequential<CatsVsDogsConvBlocks, Flatten, Dense<128>, ReLU, Dense<2>>;
+/// The same with a single-logit head (Dense 1, for binary cross-entropy with logits, i.e. Keras'
+/// Dense(1, sigmoid) + binary_crossentropy). 11,169,089 parameters.
+using CatsVsDogsCnnBinary = Sequential<CatsVsDogsConvBlocks, Flatten, Dense<128>, ReLU, Dense<1>>;
+inline constexpr shape cats_vs_dogs_input{3, 224, 224};
+
+}  // namespace cnnbench::models
+
+namespace cnnbench::models {
+// The published totals, proven by the compiler wherever this header is included.
+static_assert(param_count_v<FashionMnistCnn, fashion_mnist_input> == 65'570);
+static_assert(param_count_v<Cifar10VggRosetta, cifar10_input> == 3'441'592);
+static_assert(param_count_v<KerasCifar10Cnn, cifar10_input> == 1'250'858);
+static_assert(param_count_v<LeNetTfMxnet, mnist_input> == 60'170);
+static_assert(param_count_v<LeNet5, mnist_input> == 61'706);
+static_assert(param_count_v<CatsVsDogsCnn, cats_vs_dogs_input> == 11'169'218);
+static_assert(param_count_v<CatsVsDogsCnnBinary, cats_vs_dogs_input> == 11'169'089);
+}  // namespace cnnbench::models
