@@ -1,0 +1,314 @@
+// cnnbench/backend/eigen/runner.hpp: the runner of exec::eigen_cpu (see exec/eigen_cpu.hpp for the API).
+//
+// Threading: the batch is split into `threads` contiguous slices, and each thread of the team runs
+// the whole forward and backward pass on its slice, writing its rows of the shared activation
+// buffers, its own activation-gradient buffers (private: consecutive layers have different row
+// sizes, so shared ping-pong buffers would overlap between threads) and its own partial weight
+// gradients. Only BatchNorm (whole-batch statistics) and the end
+// of the backward pass synchronise; then every thread sums the partial gradients of a fixed slice of
+// the parameters, in thread order, and applies the optimizer to that slice. Every split is static,
+// so the same thread count gives bit-identical results.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "../../error.hpp"
+#include "../../exec/policy.hpp"
+#include "../../loss.hpp"
+#include "../../network.hpp"
+#include "../../optim.hpp"
+#include "kernels.hpp"
+#include "thread_pool.hpp"
+
+namespace cnnbench {
+
+namespace backend::eigen {
+
+template <class List>
+struct kernel_tuple;
+template <class... Bs>
+struct kernel_tuple<cnnbench::detail::type_list<Bs...>> {
+  using type = std::tuple<kernel<typename Bs::layer, Bs::in>...>;
+};
+
+template <class Net, shape In>
+class runner {
+ public:
+  using network_type = network<Net, In>;
+  using layers = typename network_type::layers;
+  static constexpr std::size_t layer_count = network_type::layer_count;
+  static constexpr std::size_t param_count = network_type::param_count;
+  static constexpr std::size_t state_count = network_type::state_count;
+  static constexpr shape output_shape = network_type::output_shape;
+  static constexpr std::size_t output_size = output_shape.size();
+  static constexpr auto shapes = network_type::shapes;
+  static constexpr auto param_offsets = network_type::param_offsets;
+  static constexpr auto state_offsets = network_type::state_offsets;
+
+  runner(int threads, std::uint64_t seed, const network_type& net)
+      : team_(threads), seed_(seed), params_(param_count), state_(state_count), grad_(param_count) {
+    load_from(net);
+    partial_.resize(team_.size() > 1 ? team_.size() : 0);
+    for (auto& p : partial_) p.assign(param_count, 0.0f);
+    workspace_.resize(team_.size());
+    std::apply([&](auto&... k) { (prepare_kernel(k), ...); }, kernels_);
+  }
+
+  /// Threads of the team (the policy's `threads`, or the hardware's when 0).
+  int threads() const noexcept { return team_.size(); }
+  /// Training steps applied so far (the optimizer's t is step() + 1 on the next step).
+  std::uint64_t step() const noexcept { return step_; }
+
+  /// Copies the network's parameters and state in. Explicit, so that a benchmark can time it or not.
+  void load_from(const network_type& net) {
+    std::copy(net.params().begin(), net.params().end(), params_.begin());
+    std::copy(net.state().begin(), net.state().end(), state_.begin());
+  }
+  /// Copies the parameters and state out (the network then holds the trained model).
+  void store_to(network_type& net) const {
+    std::copy(params_.begin(), params_.end(), net.params().begin());
+    std::copy(state_.begin(), state_.end(), net.state().begin());
+  }
+  /// The runner's own copy of the parameters.
+  std::span<const float> params() const noexcept { return params_; }
+
+  /// Inference: logits (n x output_size, row-major) for n samples x (n x In.size(), NCHW).
+  /// Dropout is off, BatchNorm uses the running statistics. The span lives until the next call.
+  std::span<const float> forward(std::span<const float> x, std::size_t n) {
+    check_input(x, n);
+    reserve(n);
+    input_ = x.data();
+    batch_ = n;
+    team_.run([&](int t) {
+      const auto [b0, b1] = thread_pool::split(n, t, team_.size());
+      forward_pass(t, b0, b1, false);
+    });
+    return {acts_[layer_count].data(), n * output_size};
+  }
+
+  /// Inference loss and accuracy over n samples with integer labels y.
+  template <class Loss = loss::softmax_cross_entropy>
+  batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output");
+    check_labels<Loss>(y, n);
+    forward(x, n);
+    const float* z = acts_[layer_count].data();
+    batch_eval e;
+    e.loss_sum = Loss::forward_backward(z, y.data(), 0, n, output_size, 0.0f, nullptr);
+    e.correct = Loss::correct(z, y.data(), 0, n, output_size);
+    e.count = n;
+    return e;
+  }
+
+  /// Training-mode forward, loss (mean over the batch) and backward: gradients() then holds
+  /// dLoss/dparams. Does not change the parameters or the step counter (dropout masks stay the same
+  /// when it is called again, which finite-difference checks rely on). Returns the mean loss.
+  template <class Loss = loss::softmax_cross_entropy>
+  float compute_gradients(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+    return train<Loss>(x, y, n, static_cast<const optim::sgd*>(nullptr));
+  }
+  /// One training step: compute_gradients, then the optimizer update, fused per parameter slice.
+  /// Returns the mean loss of the batch (before the update); a NaN/Inf loss is returned as is.
+  template <class Loss = loss::softmax_cross_entropy, optimizer Opt>
+  float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
+    opt.validate();
+    return train<Loss>(x, y, n, &opt);
+  }
+  /// Applies the optimizer to the gradients of the last compute_gradients.
+  template <optimizer Opt>
+  void apply_gradients(const Opt& opt) {
+    opt.validate();
+    prepare_optimizer(opt);
+    const std::uint64_t t_step = ++step_;
+    team_.run([&](int t) {
+      const auto [p0, p1] = thread_pool::split(param_count, t, team_.size());
+      update_slice(opt, p0, p1, t_step);
+    });
+  }
+
+  /// dLoss/dparams of the last compute_gradients / train_step (param_count floats).
+  std::span<const float> gradients() const noexcept { return grad_; }
+  /// Activation k of the last call: k = 0 is the input, k = i + 1 the output of layer i (n x shapes[k]).
+  std::span<const float> activation(std::size_t k) const {
+    if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
+    if (k == 0) return {input_, batch_ * In.size()};
+    return {acts_[k].data(), batch_ * shapes[k].size()};
+  }
+  /// Bytes of host memory the runner holds (parameters, state, gradients, optimizer state,
+  /// activations, gradient buffers, workspaces).
+  std::size_t memory_bytes() const noexcept {
+    std::size_t n = params_.size() + state_.size() + grad_.size() + opt_state_[0].size() + opt_state_[1].size();
+    for (const auto& p : partial_) n += p.size();
+    for (const auto& a : acts_) n += a.size();
+    for (const auto& pair : dbuf_)
+      for (const auto& d : pair) n += d.size();
+    for (const auto& w : workspace_) n += w.size();
+    return n * sizeof(float);
+  }
+
+ private:
+  using kernels_type = typename kernel_tuple<layers>::type;
+
+  template <class K>
+  void prepare_kernel(K& k) {
+    if constexpr (has_prepare<K>) k.prepare(team_.size(), capacity_);
+  }
+
+  void check_input(std::span<const float> x, std::size_t n) const {
+    if (n == 0) throw shape_error("empty batch (n = 0)");
+    if (x.size() != n * In.size())
+      throw shape_error("input has " + std::to_string(x.size()) + " floats, expected n * C * H * W = " + std::to_string(n) +
+                        " * " + std::to_string(In.size()) + " = " + std::to_string(n * In.size()) + " for input shape " +
+                        to_string(In));
+  }
+  template <class Loss>
+  void check_labels(std::span<const std::int32_t> y, std::size_t n) const {
+    if (y.size() != n)
+      throw shape_error(std::to_string(y.size()) + " labels for a batch of " + std::to_string(n) + " samples");
+    const auto classes = static_cast<std::int32_t>(Loss::label_count(output_size));
+    for (std::size_t i = 0; i < n; ++i)
+      if (y[i] < 0 || y[i] >= classes)
+        throw value_error("label " + std::to_string(y[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
+                          std::to_string(classes) + ") for " + std::string(Loss::name));
+  }
+
+  void reserve(std::size_t n) {
+    if (n <= capacity_) return;
+    capacity_ = n;
+    for (std::size_t k = 1; k <= layer_count; ++k) acts_[k].assign(n * shapes[k].size(), 0.0f);
+    std::size_t dmax = 0;
+    for (std::size_t k = 1; k <= layer_count; ++k) dmax = std::max(dmax, shapes[k].size());
+    const std::size_t rows = (n + team_.size() - 1) / team_.size();
+    dbuf_.resize(team_.size());
+    for (auto& pair : dbuf_)
+      for (auto& d : pair) d.assign(rows * dmax, 0.0f);
+    std::size_t ws = 0;
+    std::apply([&](auto&... k) { ((ws = std::max(ws, std::decay_t<decltype(k)>::workspace_floats(rows))), ...); }, kernels_);
+    for (auto& w : workspace_) w.assign(std::max<std::size_t>(ws, 1), 0.0f);
+    std::apply([&](auto&... k) { (prepare_kernel(k), ...); }, kernels_);
+  }
+
+  context make_context(int t, std::size_t layer, bool training, std::size_t first) {
+    context c;
+    c.thread = t;
+    c.threads = team_.size();
+    c.batch = batch_;
+    c.first = first;
+    c.training = training;
+    c.seed = seed_;
+    c.step = step_;
+    c.layer = layer;
+    c.workspace = workspace_[static_cast<std::size_t>(t)].data();
+    c.state = state_.data() + state_offsets[layer];
+    c.team = &team_;
+    return c;
+  }
+
+  const float* act(std::size_t k) const { return k == 0 ? input_ : acts_[k].data(); }
+
+  // Kernels get pointers at the slice's first sample and rows [0, b1 - b0).
+  void forward_pass(int t, std::size_t b0, std::size_t b1, bool training) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((std::get<I>(kernels_).forward(make_context(t, I, training, b0), act(I) + b0 * shapes[I].size(),
+                                      acts_[I + 1].data() + b0 * shapes[I + 1].size(), 0, b1 - b0,
+                                      params_.data() + param_offsets[I])),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  // dbuf_[t][k % 2] holds this thread's gradient with respect to activation k (its rows only).
+  void backward_pass(int t, std::size_t b0, std::size_t b1, float* dparams) {
+    auto& d = dbuf_[static_cast<std::size_t>(t)];
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      (
+          [&] {
+            constexpr std::size_t I = layer_count - 1 - J;
+            float* dx = I == 0 ? nullptr : d[I % 2].data();
+            std::get<I>(kernels_).backward(make_context(t, I, true, b0), act(I) + b0 * shapes[I].size(),
+                                           acts_[I + 1].data() + b0 * shapes[I + 1].size(), d[(I + 1) % 2].data(), dx, 0,
+                                           b1 - b0, params_.data() + param_offsets[I], dparams + param_offsets[I]);
+          }(),
+          ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  template <class Opt>
+  void prepare_optimizer(const Opt&) {
+    static const char tag = 0;  // one address per optimizer type
+    if (opt_kind_ != &tag) {
+      opt_kind_ = &tag;
+      for (std::size_t i = 0; i < 2; ++i) opt_state_[i].assign(i < Opt::state_buffers ? param_count : 0, 0.0f);
+    }
+  }
+  template <class Opt>
+  void update_slice(const Opt& opt, std::size_t p0, std::size_t p1, std::uint64_t t_step) {
+    float* state[2] = {opt_state_[0].empty() ? nullptr : opt_state_[0].data() + p0,
+                       opt_state_[1].empty() ? nullptr : opt_state_[1].data() + p0};
+    opt.update(params_.data() + p0, grad_.data() + p0, state, p1 - p0, t_step);
+  }
+
+  template <class Loss, class Opt>
+  float train(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt* opt) {
+    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output (see loss/)");
+    check_input(x, n);
+    check_labels<Loss>(y, n);
+    reserve(n);
+    input_ = x.data();
+    batch_ = n;
+    if (opt) prepare_optimizer(*opt);
+    const std::uint64_t t_step = step_ + 1;
+    const int T = team_.size();
+    std::vector<double> losses(static_cast<std::size_t>(T), 0.0);
+    team_.run([&](int t) {
+      const auto [b0, b1] = thread_pool::split(n, t, T);
+      forward_pass(t, b0, b1, true);
+      losses[static_cast<std::size_t>(t)] =
+          Loss::forward_backward(acts_[layer_count].data() + b0 * output_size, y.data() + b0, 0, b1 - b0, output_size,
+                                 1.0f / static_cast<float>(n), dbuf_[static_cast<std::size_t>(t)][layer_count % 2].data());
+      float* dparams = T > 1 ? partial_[static_cast<std::size_t>(t)].data() : grad_.data();
+      std::fill(dparams, dparams + param_count, 0.0f);
+      backward_pass(t, b0, b1, dparams);
+      if (T > 1) team_.barrier();  // all partial gradients are complete
+      const auto [p0, p1] = thread_pool::split(param_count, t, T);
+      if (T > 1) {
+        for (std::size_t i = p0; i < p1; ++i) {
+          float g = partial_[0][i];
+          for (int u = 1; u < T; ++u) g += partial_[static_cast<std::size_t>(u)][i];
+          grad_[i] = g;
+        }
+      }
+      if (opt) update_slice(*opt, p0, p1, t_step);
+    });
+    if (opt) step_ = t_step;
+    double total = 0;
+    for (double l : losses) total += l;
+    return static_cast<float>(total / static_cast<double>(n));
+  }
+
+  thread_pool team_;
+  std::uint64_t seed_;
+  std::uint64_t step_ = 0;
+  std::size_t capacity_ = 0;
+  std::size_t batch_ = 0;
+  const float* input_ = nullptr;
+  cnnbench::detail::aligned_vector<float> params_, state_, grad_;
+  std::vector<cnnbench::detail::aligned_vector<float>> partial_;
+  std::array<cnnbench::detail::aligned_vector<float>, layer_count + 1> acts_;
+  std::vector<std::array<cnnbench::detail::aligned_vector<float>, 2>> dbuf_;  // per thread
+  std::vector<cnnbench::detail::aligned_vector<float>> workspace_;
+  std::array<cnnbench::detail::aligned_vector<float>, 2> opt_state_;
+  const void* opt_kind_ = nullptr;
+  kernels_type kernels_;
+};
+
+}  // namespace backend::eigen
+}  // namespace cnnbench

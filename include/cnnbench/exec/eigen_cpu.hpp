@@ -1,0 +1,48 @@
+// cnnbench/exec/eigen_cpu.hpp: exec::eigen_cpu, the CPU execution policy (Eigen GEMM + loops).
+//
+//   auto run = cnnbench::prepare(cnnbench::exec::eigen_cpu{.threads = 2, .seed = 1}, net);
+//
+// threads  size of the thread team; 0 = std::thread::hardware_concurrency(). The batch is split
+//          across the team (see backend/eigen/runner.hpp); results are bit-identical for the same
+//          seed and thread count (not across thread counts: sums are grouped differently).
+// seed     dropout masks: element i of the batch at step t in layer l is kept by a counter-based
+//          draw keyed (seed, t, l, i), so masks do not depend on the thread count either.
+//
+// Runner (backend::eigen::runner<Net, In>), beyond the common protocol of exec/policy.hpp:
+//   compute_gradients<Loss>(x, y, n), gradients(), apply_gradients(opt), activation(k), params(),
+//   memory_bytes(), threads(), step().
+// Thread safety: a runner is used by one caller thread at a time (its team is internal). All calls
+// are synchronous. Conv is im2col + GEMM over groups of samples; Dense is GEMM; the rest are loops.
+#pragma once
+#include <cstdint>
+#include <thread>
+
+#include "../backend/eigen/runner.hpp"
+#include "policy.hpp"
+
+namespace cnnbench {
+namespace exec {
+/// The Eigen CPU policy: a value type, named first in prepare() and fit().
+struct eigen_cpu {
+  int threads = 0;         ///< 0 = std::thread::hardware_concurrency()
+  std::uint64_t seed = 0;  ///< dropout masks
+  /// Team size this policy will use.
+  int resolved_threads() const noexcept {
+    if (threads > 0) return threads;
+    const unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : static_cast<int>(hw);
+  }
+  static constexpr const char* name = "eigen_cpu";
+};
+}  // namespace exec
+
+template <>
+inline constexpr bool enable_execution_policy<exec::eigen_cpu> = true;
+
+/// Allocates a runner for `net` on the CPU and loads its weights (not part of any timing).
+template <class Net, shape In>
+backend::eigen::runner<Net, In> prepare(const exec::eigen_cpu& p, const network<Net, In>& net) {
+  return backend::eigen::runner<Net, In>(p.resolved_threads(), p.seed, net);
+}
+
+}  // namespace cnnbench

@@ -1,0 +1,227 @@
+// exec::eigen_cpu as a whole: forward of whole models against the double-precision reference,
+// whole-model gradients against finite differences (S1; a model with BatchNorm and Dropout, across
+// uneven thread splits), determinism, bad input, and training that learns.
+#include <cnnbench/cnnbench.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "support/catch.hpp"
+#include "support/reference.hpp"
+
+using namespace cnnbench;
+
+namespace {
+
+template <class Net, shape In>
+struct problem {
+  network<Net, In> net;
+  std::vector<float> x;
+  std::vector<std::int32_t> y;
+  std::size_t n;
+  problem(std::size_t batch, std::uint64_t seed, init_scheme scheme = init_scheme::torch_default)
+      : net(scheme, seed), x(batch * In.size()), y(batch), n(batch) {
+    rng r(seed, 5);
+    for (auto& v : x) v = static_cast<float>(r.uniform01());
+    constexpr auto classes = output_shape_v<Net, In>.c;
+    for (auto& v : y) v = static_cast<std::int32_t>(r.below(classes));
+  }
+  std::vector<double> params_d() const { return {net.params().begin(), net.params().end()}; }
+  std::vector<double> x_d() const { return {x.begin(), x.end()}; }
+};
+
+double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double a : v) m = std::max(m, std::fabs(a));
+  return m;
+}
+
+/// Whole-model gradient check: analytic (float, the policy) vs central differences of the
+/// double-precision reference loss, on `count` parameters drawn at random plus every bias of the last layer.
+template <class Net, shape In>
+void check_model_gradient(problem<Net, In>& p, int threads, std::size_t count, double tol, std::uint64_t seed = 0) {
+  auto run = prepare(exec::eigen_cpu{.threads = threads, .seed = seed}, p.net);
+  const float loss = run.compute_gradients(p.x, p.y, p.n);
+  const auto grad = run.gradients();
+  const auto w = p.params_d();
+  const auto x = p.x_d();
+  constexpr std::size_t classes = output_shape_v<Net, In>.size();
+  std::vector<double> state(p.net.state().begin(), p.net.state().end());
+  auto L = [&](const std::vector<double>& wv) {
+    std::vector<double> st;  // batch statistics only: running statistics are not updated here
+    return ref::cross_entropy(ref::model_forward<Net, In>(wv, &st, x, p.n, true, seed, 0), p.y, classes);
+  };
+  REQUIRE(std::fabs(loss - L(w)) <= 1e-5 * std::max(1.0, std::fabs(L(w))));
+  std::vector<std::size_t> picks;
+  rng r(7, 7);
+  for (std::size_t i = 0; i < count; ++i) picks.push_back(static_cast<std::size_t>(r.below(w.size())));
+  for (std::size_t i = w.size() - classes; i < w.size(); ++i) picks.push_back(i);
+  const double h = 1e-5;
+  std::vector<double> fd;
+  for (auto i : picks) {
+    auto wp = w, wm = w;
+    wp[i] += h;
+    wm[i] -= h;
+    fd.push_back((L(wp) - L(wm)) / (2 * h));
+  }
+  const double scale = std::max(1e-4, max_abs(fd));
+  double worst = 0;
+  for (std::size_t j = 0; j < picks.size(); ++j) {
+    const double err = std::fabs(grad[picks[j]] - fd[j]);
+    worst = std::max(worst, err / scale);
+    INFO("parameter " << picks[j] << ": analytic " << grad[picks[j]] << ", finite difference " << fd[j]);
+    REQUIRE(err <= tol * scale);
+  }
+  std::cout << "  worst |analytic - fd| / max|fd| over " << picks.size() << " parameters: " << worst << "\n";
+}
+
+// A model with every stateful and stochastic layer, small enough for finite differences.
+using Mixed = Sequential<Conv<4, 3, 1, same>, BatchNorm<>, ReLU, MaxPool<2>, Conv<5, 3>, Tanh, Flatten, Dropout<0.3>,
+                         Dense<6>, BatchNorm<>, Sigmoid, Dense<3>>;
+constexpr shape mixed_in{2, 8, 8};
+
+}  // namespace
+
+TEST_CASE("eigen_cpu forward equals the reference model (S1), for 1, 2 and 3 threads", "[policy][eigen_cpu]") {
+  problem<models::FashionMnistCnn, models::fashion_mnist_input> p(7, 1, init_scheme::glorot_uniform);
+  const auto want = ref::model_forward<models::FashionMnistCnn, models::fashion_mnist_input>(p.params_d(), nullptr, p.x_d(), p.n, false);
+  for (int threads : {1, 2, 3}) {
+    auto run = prepare(exec::eigen_cpu{.threads = threads}, p.net);
+    REQUIRE(run.threads() == threads);
+    const auto got = run.forward(p.x, p.n);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(std::fabs(got[i] - want[i]) <= 1e-5 * std::max(1.0, max_abs(want)));
+  }
+}
+
+TEST_CASE("S1 whole-model gradient equals finite differences of the double-precision reference", "[policy][gradient]") {
+  problem<models::FashionMnistCnn, models::fashion_mnist_input> p(5, 2);
+  check_model_gradient(p, 2, 300, 1e-4);
+}
+
+TEST_CASE("BatchNorm + Dropout model: training-mode gradient across uneven thread splits", "[policy][gradient]") {
+  for (int threads : {1, 3}) {
+    problem<Mixed, mixed_in> p(7, 3);
+    INFO("threads " << threads);
+    check_model_gradient(p, threads, 400, 1e-4, /*seed=*/11);
+  }
+}
+
+TEST_CASE("binary cross-entropy: one-logit model gradient and accuracy", "[policy][loss]") {
+  using Net = Sequential<Conv<3, 3>, ReLU, Flatten, Dense<4>, Tanh, Dense<1>>;
+  constexpr shape in{1, 6, 6};
+  network<Net, in> net(init_scheme::glorot_uniform, 4);
+  std::vector<float> x(6 * in.size());
+  rng r(4);
+  for (auto& v : x) v = static_cast<float>(r.symmetric(1));
+  std::vector<std::int32_t> y{0, 1, 1, 0, 1, 0};
+  auto run = prepare(exec::eigen_cpu{.threads = 2}, net);
+  const float loss = run.compute_gradients<loss::binary_cross_entropy>(x, y, 6);
+  std::vector<double> w(net.params().begin(), net.params().end()), xd(x.begin(), x.end());
+  auto L = [&](const std::vector<double>& wv) {
+    const auto z = ref::model_forward<Net, in>(wv, nullptr, xd, 6, true);
+    double s = 0;
+    for (std::size_t i = 0; i < 6; ++i) s += std::max(z[i], 0.0) - z[i] * y[i] + std::log1p(std::exp(-std::fabs(z[i])));
+    return s / 6;
+  };
+  REQUIRE(std::fabs(loss - L(w)) < 1e-5);
+  for (std::size_t i = 0; i < w.size(); i += 3) {
+    auto wp = w, wm = w;
+    wp[i] += 1e-6;
+    wm[i] -= 1e-6;
+    const double fd = (L(wp) - L(wm)) / 2e-6;
+    REQUIRE(std::fabs(run.gradients()[i] - fd) < 2e-4 * std::max(1.0, std::fabs(fd)));
+  }
+  const auto e = run.evaluate<loss::binary_cross_entropy>(x, y, 6);
+  const auto z = run.forward(x, 6);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < 6; ++i) correct += (z[i] > 0) == (y[i] == 1);
+  REQUIRE(e.correct == correct);
+  REQUIRE(std::fabs(e.loss_sum / 6 - loss) < 1e-5);
+  std::vector<std::int32_t> bad{0, 1, 2, 0, 1, 0};
+  REQUIRE_THROWS_AS(run.evaluate<loss::binary_cross_entropy>(x, bad, 6), value_error);
+}
+
+TEST_CASE("determinism: the same seed and thread count give bit-identical weights after 20 steps", "[policy][determinism]") {
+  problem<Mixed, mixed_in> p(16, 9);
+  auto train = [&](int threads, auto opt) {
+    auto net = p.net;
+    auto run = prepare(exec::eigen_cpu{.threads = threads, .seed = 5}, net);
+    for (int s = 0; s < 20; ++s) run.train_step(p.x, p.y, p.n, opt);
+    run.store_to(net);
+    return net;
+  };
+  const optim::sgd sgd{.lr = 0.05, .momentum = 0.9};
+  const auto a = train(2, sgd), b = train(2, sgd);
+  REQUIRE(std::memcmp(a.params().data(), b.params().data(), a.params().size_bytes()) == 0);
+  REQUIRE(std::memcmp(a.state().data(), b.state().data(), a.state().size_bytes()) == 0);
+  const auto c = train(2, optim::adam{}), d = train(2, optim::adam{});
+  REQUIRE(std::memcmp(c.params().data(), d.params().data(), c.params().size_bytes()) == 0);
+  REQUIRE(!(a == p.net));  // it trained
+  // Another thread count groups sums differently: close, not identical.
+  const auto e = train(1, sgd);
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < e.params().size(); ++i) {
+    diff += std::pow(double(e.params()[i]) - a.params()[i], 2);
+    norm += std::pow(double(a.params()[i]), 2);
+  }
+  REQUIRE(std::sqrt(diff / norm) < 1e-4);
+}
+
+TEST_CASE("bad input is reported, not computed: sizes, labels, empty batches", "[policy][errors]") {
+  problem<models::FashionMnistCnn, models::fashion_mnist_input> p(4, 3);
+  auto run = prepare(exec::eigen_cpu{.threads = 2}, p.net);
+  std::vector<float> short_x(p.x.begin(), p.x.end() - 1);
+  REQUIRE_THROWS_AS(run.forward(short_x, 4), shape_error);
+  try {
+    run.forward(short_x, 4);
+  } catch (const shape_error& e) {
+    REQUIRE_THAT(e.what(), Catch::Matchers::Contains("3135 floats") && Catch::Matchers::Contains("{1, 28, 28}"));
+  }
+  REQUIRE_THROWS_AS(run.forward(p.x, 0), shape_error);
+  std::vector<std::int32_t> three(3, 0), bad{0, 1, 10, 2};
+  REQUIRE_THROWS_AS(run.train_step(p.x, three, 4, optim::sgd{}), shape_error);
+  REQUIRE_THROWS_WITH(run.train_step(p.x, bad, 4, optim::sgd{}), Catch::Matchers::Contains("label 10 of sample 2"));
+  REQUIRE_THROWS_AS(run.train_step(p.x, p.y, 4, optim::sgd{.lr = -1}), value_error);
+  REQUIRE(run.step() == 0);  // nothing was applied
+}
+
+TEST_CASE("fit learns a separable problem and reports epochs; a diverging run throws with the epoch and batch",
+          "[policy][fit]") {
+  using Net = Sequential<Conv<4, 3>, ReLU, MaxPool<2>, Flatten, Dense<3>>;
+  constexpr shape in{1, 8, 8};
+  dataset d;
+  d.name = "stripes";
+  d.sample_shape = in;
+  d.classes = 3;
+  rng r(1);
+  for (std::size_t i = 0; i < 300; ++i) {  // class k: a bright row band at rows 2k..2k+1, plus noise
+    const auto k = static_cast<std::int32_t>(i % 3);
+    d.labels.push_back(k);
+    for (std::size_t j = 0; j < in.size(); ++j) {
+      const std::size_t row = j / in.w;
+      const double v = (row / 2 == static_cast<std::size_t>(k) ? 200 : 30) + r.symmetric(25);
+      d.pixels.push_back(static_cast<std::uint8_t>(v));
+    }
+  }
+  network<Net, in> net(init_scheme::glorot_uniform, 2);
+  std::size_t epochs_seen = 0;
+  fit_options o{.epochs = 3, .batch_size = 16, .seed = 1, .validation = &d};
+  o.on_epoch = [&](const epoch_stats&) { ++epochs_seen; };
+  const auto h = fit(exec::eigen_cpu{.threads = 2}, net, d, optim::adam{.lr = 1e-2}, o);
+  REQUIRE(h.size() == 3);
+  REQUIRE(epochs_seen == 3);
+  REQUIRE(h[0].images == 300);
+  REQUIRE(h[2].train_loss < h[0].train_loss);
+  REQUIRE(h[2].test_accuracy > 0.95);
+  REQUIRE(h[2].train_seconds > 0);
+
+  network<Net, in> wild(init_scheme::glorot_uniform, 2);
+  REQUIRE_THROWS_WITH(fit(exec::eigen_cpu{}, wild, d, optim::sgd{.lr = 1e30}, {.epochs = 2, .batch_size = 16}),
+                      Catch::Matchers::Contains("[cnnbench.diverged]") && Catch::Matchers::Contains("epoch 1, batch"));
+  dataset wrong = d;
+  wrong.sample_shape = shape{1, 8, 9};
+  REQUIRE_THROWS_AS(fit(exec::eigen_cpu{}, net, wrong, optim::sgd{}), shape_error);
+}
