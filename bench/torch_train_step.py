@@ -17,6 +17,15 @@ import torch
 import torch.nn as nn
 
 
+def rss_now():
+    """Resident memory now (bytes), from /proc/self/status."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def s1():
     return nn.Sequential(
         nn.ZeroPad2d(1), nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
@@ -55,6 +64,7 @@ def main():
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+    baseline_rss = rss_now()
     torch.manual_seed(0)
     net, shape = MODELS[a.model]()
     x = torch.rand(a.batch, *shape)
@@ -88,7 +98,8 @@ def main():
                       "threads": torch.get_num_threads(), "mode": "forward" if a.forward_only else "train_step",
                       "optimizer": a.optimizer, "steps": a.steps, "step_s_median": med, "step_s_min": times[0],
                       "images_per_s": a.batch / med,
-                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      "baseline_rss_bytes": baseline_rss}))
 
 
 if __name__ == "__main__":

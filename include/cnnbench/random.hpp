@@ -8,7 +8,7 @@
 // -ffp-contract setting can change it) and std::sqrt (exactly rounded by IEEE 754).
 //
 // The generator is counter-based: value i of stream s under seed k is a pure function
-// mix(k, s, i) (SplitMix64's finaliser, Steele et al. 2014), so any element can be drawn
+// mix(key(k, s) + i * gamma) (SplitMix64, Steele et al. 2014), so any element can be drawn
 // independently of the others: dropout masks are the same whatever the thread count, and one
 // layer's initial weights do not depend on the sizes of the other layers.
 #pragma once
@@ -50,8 +50,9 @@ class rng {
   constexpr rng(std::uint64_t seed, std::uint64_t stream = 0) noexcept
       : key_(detail::splitmix64(seed ^ detail::splitmix64(stream + 0x632be59bd9b4e019ull))) {}
 
-  /// The i-th 64-bit value of this stream, without touching the counter.
-  constexpr std::uint64_t at(std::uint64_t i) const noexcept { return detail::splitmix64(key_ + detail::splitmix64(i)); }
+  /// The i-th 64-bit value of this stream, without touching the counter: SplitMix64's output for state
+  /// key + i * golden gamma, i.e. element i of the SplitMix64 sequence that starts at the stream's key.
+  constexpr std::uint64_t at(std::uint64_t i) const noexcept { return detail::splitmix64(key_ + i * 0x9e3779b97f4a7c15ull); }
   /// The next 64-bit value.
   constexpr std::uint64_t next_u64() noexcept { return at(counter_++); }
   /// Uniform double in [0, 1) with 53 random bits (exact).

@@ -142,15 +142,19 @@ struct layer<cnnbench::Softmax, In> {
       }
   }
 };
-/// Dropout with the documented mask: keep element i (over the whole batch) of layer l at step t when
-/// rng(seed ^ 0xd50bd0d5, (t << 12) + l).uniform01_at(i) >= rate; kept values are scaled by 1 / (1 - rate).
+/// Dropout with the documented mask: element e of the whole batch in layer l at step t is kept when the
+/// 32-bit draw (rng(seed ^ 0xd50bd0d5, (t << 12) + l).at(e / 2) >> (32 * (e % 2))) & 0xffffffff is at
+/// least floor(rate * 2^32); kept values are scaled by 1 / (1 - rate).
 template <cnnbench::real Rate, shape In>
 struct layer<cnnbench::Dropout<Rate>, In> {
   static void forward(const double* x, double* y, std::size_t n, const double*, const mode& m) {
     const double rate = Rate.value();
+    const auto threshold = static_cast<std::uint64_t>(rate * 4294967296.0);
     const cnnbench::rng r(m.seed ^ 0xd50bd0d5ull, (m.step << 12) + m.layer);
-    for (std::size_t i = 0; i < n * In.size(); ++i)
-      y[i] = (!m.training || rate == 0.0) ? x[i] : (r.uniform01_at(i) >= rate ? x[i] / (1.0 - rate) : 0.0);
+    for (std::size_t i = 0; i < n * In.size(); ++i) {
+      const std::uint64_t u = (r.at(i / 2) >> (32 * (i % 2))) & 0xffffffffull;
+      y[i] = (!m.training || rate == 0.0) ? x[i] : (u >= threshold ? x[i] / (1.0 - rate) : 0.0);
+    }
   }
 };
 template <shape In>

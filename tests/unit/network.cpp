@@ -105,9 +105,9 @@ TEST_CASE("init is deterministic to the byte: pinned hashes of S1's initial weig
   const S1 a(init_scheme::glorot_uniform, 42), b(init_scheme::glorot_uniform, 42), c(init_scheme::glorot_uniform, 43);
   REQUIRE(a == b);
   REQUIRE(!(a == c));
-  CHECK(fnv(a.params()) == 0xf06bc33728b9a1a0ull);
-  CHECK(fnv(S1(init_scheme::he_normal, 42).params()) == 0x9a46013519c0f8b9ull);
-  CHECK(fnv(S1(init_scheme::torch_default, 7).params()) == 0xe2ed4e5e828fed00ull);
+  CHECK(fnv(a.params()) == 0xcf9af4b4db501a26ull);  // also reproduced byte for byte by a Python SplitMix64
+  CHECK(fnv(S1(init_scheme::he_normal, 42).params()) == 0xd5743fd2a90b6e08ull);
+  CHECK(fnv(S1(init_scheme::torch_default, 7).params()) == 0xcf66b1f23066bd8full);
   // A layer's initial values depend on the seed, its position and its own shape only.
   using Other = network<Sequential<ZeroPad<1>, Conv<16, 3>, ReLU, Flatten, Dense<5>>, models::fashion_mnist_input>;
   const Other o(init_scheme::glorot_uniform, 42);

@@ -15,6 +15,7 @@
 // bounds are compile-time constants.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -258,6 +259,9 @@ struct kernel<Conv<F, K, S, Pad>, In> {
 };
 
 // ---- MaxPool / AvgPool --------------------------------------------------------------------------
+/// MaxPool. The gradient goes to the first maximum of each window in row-major order (PyTorch's
+/// choice); backward finds it again by comparing the input with the stored output, branch-free
+/// (arithmetic masks), so neither direction has a data-dependent branch and no index is stored.
 template <std::size_t K, std::size_t S, shape In>
 struct kernel<MaxPool<K, S>, In> {
   static constexpr shape Out = MaxPool<K, S>::template output_shape<In>;
@@ -277,8 +281,8 @@ struct kernel<MaxPool<K, S>, In> {
           }
       }
   }
-  // The gradient goes to the first maximum of each window in row-major order (as PyTorch);
-  // the position is found again by comparing with the stored output (no index buffer).
+  // For each window position (ky, kx) in row-major order, one pass over the outputs of a row:
+  // hit = (x == max) * free, free -= hit. The passes over contiguous outputs vectorise (at -O3).
   void backward(const context&, const float* x, const float* y, const float* dy, float* dx, std::size_t b0, std::size_t b1,
                 const float*, float*) {
     if (!dx) return;
@@ -289,20 +293,34 @@ struct kernel<MaxPool<K, S>, In> {
         const float* out = y + b * Out.size() + c * Out.h * Out.w;
         const float* g = dy + b * Out.size() + c * Out.h * Out.w;
         float* d = dx + b * In.size() + c * In.h * In.w;
-        for (std::size_t oy = 0; oy < Out.h; ++oy)
-          for (std::size_t ox = 0; ox < Out.w; ++ox) {
-            const std::size_t base = oy * S * In.w + ox * S;
-            const float m = out[oy * Out.w + ox];
-            std::size_t at = base;
-            for (std::size_t k = 0; k < K * K; ++k) {
-              const std::size_t i = base + (k / K) * In.w + k % K;
-              if (src[i] == m) {
-                at = i;
-                break;
+        for (std::size_t oy = 0; oy < Out.h; ++oy) {
+          float free[Out.w];
+          std::fill(free, free + Out.w, 1.0f);
+          const float* m = out + oy * Out.w;
+          const float* gv = g + oy * Out.w;
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx) {
+              const float* xr = src + (oy * S + ky) * In.w + kx;
+              float* dr = d + (oy * S + ky) * In.w + kx;
+              // Three simple loops (gather, arithmetic on contiguous rows, scatter) vectorise where
+              // one fused strided loop does not.
+              float xs[Out.w], hv[Out.w];
+              for (std::size_t ox = 0; ox < Out.w; ++ox) xs[ox] = xr[ox * S];
+              for (std::size_t ox = 0; ox < Out.w; ++ox) {
+                // hit = free if x is the maximum, else 0, as a bit mask: no branch on the data
+                // (a float ?: compiles to a jump, mispredicted half the time on real activations).
+                const std::uint32_t mask = 0u - static_cast<std::uint32_t>(xs[ox] == m[ox]);
+                const float hit = std::bit_cast<float>(std::bit_cast<std::uint32_t>(free[ox]) & mask);
+                free[ox] -= hit;
+                hv[ox] = hit * gv[ox];
+              }
+              if constexpr (S >= K) {  // windows do not overlap: each input is written once
+                for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] = hv[ox];
+              } else {
+                for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] += hv[ox];
               }
             }
-            d[at] += g[oy * Out.w + ox];
-          }
+        }
       }
   }
 };
@@ -436,24 +454,38 @@ struct kernel<Softmax, In> {
   }
 };
 
-/// Dropout: element i of sample b is kept when u >= rate, u uniform from the runner's counter-based
-/// generator keyed by (seed, layer, step) and indexed by b * size + i: the same mask whatever the
-/// thread count, recomputed in backward instead of stored.
+/// Dropout: element e of the whole batch (e = sample * size + i) is kept when the 32-bit draw
+/// u_e = bits [32 (e mod 2), 32 (e mod 2) + 32) of rng(seed ^ 0xd50bd0d5, (step << 12) + layer).at(e / 2)
+/// satisfies u_e >= floor(rate * 2^32): the same mask whatever the thread count, recomputed in
+/// backward instead of stored.
 template <real Rate, shape In>
 struct kernel<Dropout<Rate>, In> {
   static constexpr double rate = Rate.value();
   static constexpr float scale = rate < 1.0 ? static_cast<float>(1.0 / (1.0 - rate)) : 0.0f;
+  static constexpr std::uint64_t threshold = static_cast<std::uint64_t>(rate * 4294967296.0);
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   static rng stream(const context& ctx) noexcept { return rng(ctx.seed ^ 0xd50bd0d5ull, (ctx.step << 12) + ctx.layer); }
+  /// out[k] = keep(g + k) ? in[k] * scale : 0 for k < n, e = g + k the element's index in the whole batch.
+  static void apply(const rng& r, std::size_t g, const float* in, float* out, std::size_t n) noexcept {
+    std::size_t k = 0;
+    if (g % 2 == 1 && n > 0) {  // odd start: the high half of the pair
+      out[0] = (r.at(g / 2) >> 32) >= threshold ? in[0] * scale : 0.0f;
+      k = 1;
+    }
+    for (; k + 1 < n; k += 2) {
+      const std::uint64_t bits = r.at((g + k) / 2);
+      out[k] = (bits & 0xffffffffull) >= threshold ? in[k] * scale : 0.0f;
+      out[k + 1] = (bits >> 32) >= threshold ? in[k + 1] * scale : 0.0f;
+    }
+    if (k < n) out[k] = (r.at((g + k) / 2) & 0xffffffffull) >= threshold ? in[k] * scale : 0.0f;
+  }
   void forward(const context& ctx, const float* x, float* y, std::size_t b0, std::size_t b1, const float*) {
     const std::size_t o = b0 * In.size(), n = (b1 - b0) * In.size();
     if (!ctx.training || rate == 0.0) {
       detail::copy(x + o, y + o, n);
       return;
     }
-    const rng r = stream(ctx);
-    const std::size_t g = ctx.first * In.size();  // element index in the whole batch
-    for (std::size_t i = 0; i < n; ++i) y[o + i] = r.uniform01_at(g + o + i) >= rate ? x[o + i] * scale : 0.0f;
+    apply(stream(ctx), ctx.first * In.size() + o, x + o, y + o, n);
   }
   void backward(const context& ctx, const float*, const float*, const float* dy, float* dx, std::size_t b0, std::size_t b1,
                 const float*, float*) {
@@ -463,9 +495,7 @@ struct kernel<Dropout<Rate>, In> {
       detail::copy(dy + o, dx + o, n);
       return;
     }
-    const rng r = stream(ctx);
-    const std::size_t g = ctx.first * In.size();
-    for (std::size_t i = 0; i < n; ++i) dx[o + i] = r.uniform01_at(g + o + i) >= rate ? dy[o + i] * scale : 0.0f;
+    apply(stream(ctx), ctx.first * In.size() + o, dy + o, dx + o, n);
   }
 };
 
