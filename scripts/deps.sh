@@ -8,12 +8,15 @@
 #   libcli11-dev                 command lines of the examples
 #   catch2 libbenchmark-dev      tests and micro-benchmarks
 #   python3 python3-numpy python3-torch   the PyTorch oracle of the tests and the side-by-side benchmarks
+#   libopenblas0-pthread         PyTorch's BLAS at its best in the side-by-side benchmarks (Debian's
+#                                default reference BLAS makes its Dense layers several times slower)
 #   libtorch-dev                 the LibTorch adapter (exec::libtorch)
 #   dataset-fashion-mnist        Fashion-MNIST, the data of the main benchmark
 #   gnuplot-nox                  learning-curve plots
 set -euo pipefail
 packages=(g++ cmake ninja-build make libeigen3-dev zlib1g-dev xtensor-dev xtl-dev nlohmann-json3-dev libcli11-dev
-          catch2 libbenchmark-dev python3 python3-numpy python3-torch libtorch-dev dataset-fashion-mnist gnuplot-nox)
+          catch2 libbenchmark-dev python3 python3-numpy python3-torch libopenblas0-pthread libtorch-dev dataset-fashion-mnist
+          gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

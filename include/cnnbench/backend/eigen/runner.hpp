@@ -85,14 +85,12 @@ class runner {
   /// Dropout is off, BatchNorm uses the running statistics. The span lives until the next call.
   std::span<const float> forward(std::span<const float> x, std::size_t n) {
     check_input(x, n);
-    reserve(n);
-    input_ = x.data();
-    batch_ = n;
+    reserve_inference(n);
     team_.run([&](int t) {
       const auto [b0, b1] = thread_pool::split(n, t, team_.size());
-      forward_pass(t, b0, b1, false);
+      inference_pass(t, x.data(), b0, b1);
     });
-    return {acts_[layer_count].data(), n * output_size};
+    return {out_.data(), n * output_size};
   }
 
   /// Inference loss and accuracy over n samples with integer labels y.
@@ -101,7 +99,7 @@ class runner {
     static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output");
     check_labels<Loss>(y, n);
     forward(x, n);
-    const float* z = acts_[layer_count].data();
+    const float* z = out_.data();
     batch_eval e;
     e.loss_sum = Loss::forward_backward(z, y.data(), 0, n, output_size, 0.0f, nullptr);
     e.correct = Loss::correct(z, y.data(), 0, n, output_size);
@@ -137,7 +135,8 @@ class runner {
 
   /// dLoss/dparams of the last compute_gradients / train_step (param_count floats).
   std::span<const float> gradients() const noexcept { return grad_; }
-  /// Activation k of the last call: k = 0 is the input, k = i + 1 the output of layer i (n x shapes[k]).
+  /// Activation k of the last training-mode call (compute_gradients, train_step): k = 0 is the input,
+  /// k = i + 1 the output of layer i (n x shapes[k]). Inference (forward) does not keep activations.
   std::span<const float> activation(std::size_t k) const {
     if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
     if (k == 0) return {input_, batch_ * In.size()};
@@ -152,6 +151,9 @@ class runner {
     for (const auto& pair : dbuf_)
       for (const auto& d : pair) n += d.size();
     for (const auto& w : workspace_) n += w.size();
+    for (const auto& pair : ibuf_)
+      for (const auto& b : pair) n += b.size();
+    n += out_.size();
     return n * sizeof(float);
   }
 
@@ -181,20 +183,40 @@ class runner {
                           std::to_string(classes) + ") for " + std::string(Loss::name));
   }
 
+  static constexpr std::size_t max_activation() {
+    std::size_t m = 0;
+    for (std::size_t k = 1; k <= layer_count; ++k) m = std::max(m, shapes[k].size());
+    return m;
+  }
+  void reserve_workspace(std::size_t n) {
+    const std::size_t rows = (n + team_.size() - 1) / team_.size();
+    std::size_t ws = 0;
+    std::apply([&](auto&... k) { ((ws = std::max(ws, std::decay_t<decltype(k)>::workspace_floats(rows))), ...); }, kernels_);
+    for (auto& w : workspace_)
+      if (w.size() < ws) w.assign(std::max<std::size_t>(ws, 1), 0.0f);
+  }
+  // Training keeps every activation (backward needs them) and per-thread gradient buffers.
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
     capacity_ = n;
     for (std::size_t k = 1; k <= layer_count; ++k) acts_[k].assign(n * shapes[k].size(), 0.0f);
-    std::size_t dmax = 0;
-    for (std::size_t k = 1; k <= layer_count; ++k) dmax = std::max(dmax, shapes[k].size());
     const std::size_t rows = (n + team_.size() - 1) / team_.size();
     dbuf_.resize(team_.size());
     for (auto& pair : dbuf_)
-      for (auto& d : pair) d.assign(rows * dmax, 0.0f);
-    std::size_t ws = 0;
-    std::apply([&](auto&... k) { ((ws = std::max(ws, std::decay_t<decltype(k)>::workspace_floats(rows))), ...); }, kernels_);
-    for (auto& w : workspace_) w.assign(std::max<std::size_t>(ws, 1), 0.0f);
+      for (auto& d : pair) d.assign(rows * max_activation(), 0.0f);
+    reserve_workspace(n);
     std::apply([&](auto&... k) { (prepare_kernel(k), ...); }, kernels_);
+  }
+  // Inference needs only two buffers per thread (private: layers differ in row size) and the output.
+  void reserve_inference(std::size_t n) {
+    if (n <= inference_capacity_) return;
+    inference_capacity_ = n;
+    const std::size_t rows = (n + team_.size() - 1) / team_.size();
+    ibuf_.resize(team_.size());
+    for (auto& pair : ibuf_)
+      for (auto& b : pair) b.assign(rows * max_activation(), 0.0f);
+    out_.assign(n * output_size, 0.0f);
+    reserve_workspace(n);
   }
 
   context make_context(int t, std::size_t layer, bool training, std::size_t first) {
@@ -222,6 +244,21 @@ class runner {
                                       acts_[I + 1].data() + b0 * shapes[I + 1].size(), 0, b1 - b0,
                                       params_.data() + param_offsets[I])),
        ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  // Inference: layer I reads the previous buffer and writes the next of this thread's pair; the last
+  // layer writes the thread's rows of the shared output.
+  void inference_pass(int t, const float* x, std::size_t b0, std::size_t b1) {
+    auto& buf = ibuf_[static_cast<std::size_t>(t)];
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (
+          [&] {
+            const float* in = I == 0 ? x + b0 * In.size() : buf[(I + 1) % 2].data();
+            float* out = I + 1 == layer_count ? out_.data() + b0 * output_size : buf[I % 2].data();
+            std::get<I>(kernels_).forward(make_context(t, I, false, b0), in, out, 0, b1 - b0, params_.data() + param_offsets[I]);
+          }(),
+          ...);
     }(std::make_index_sequence<layer_count>{});
   }
 
@@ -297,13 +334,15 @@ class runner {
   thread_pool team_;
   std::uint64_t seed_;
   std::uint64_t step_ = 0;
-  std::size_t capacity_ = 0;
+  std::size_t capacity_ = 0, inference_capacity_ = 0;
   std::size_t batch_ = 0;
   const float* input_ = nullptr;
   cnnbench::detail::aligned_vector<float> params_, state_, grad_;
   std::vector<cnnbench::detail::aligned_vector<float>> partial_;
   std::array<cnnbench::detail::aligned_vector<float>, layer_count + 1> acts_;
   std::vector<std::array<cnnbench::detail::aligned_vector<float>, 2>> dbuf_;  // per thread
+  std::vector<std::array<cnnbench::detail::aligned_vector<float>, 2>> ibuf_;  // per thread, inference
+  cnnbench::detail::aligned_vector<float> out_;                               // inference output
   std::vector<cnnbench::detail::aligned_vector<float>> workspace_;
   std::array<cnnbench::detail::aligned_vector<float>, 2> opt_state_;
   const void* opt_kind_ = nullptr;

@@ -1,0 +1,10 @@
+// cnnbench/bench.hpp: the benchmark harness: protocols, the trial runner, metrics and reports.
+#pragma once
+#include "bench/metrics.hpp"
+#include "bench/progress.hpp"
+#include "bench/protocol.hpp"
+#include "bench/protocols.hpp"
+#include "bench/report.hpp"
+#include "bench/results.hpp"
+#include "bench/trainer.hpp"
+#include "bench/trials.hpp"

@@ -1,0 +1,288 @@
+// cnnbench/bench/report.hpp: the reports of a run.
+//
+//   write_reports(result, "out/fashion_mnist")  ->  report.md, results.csv, results.json,
+//                                                   learning_curves.{dat,gp,png,svg}
+//
+// report.md    the write-up's table (Platform | Optimizer | Acc (Mean) | Acc (Std) | Train Time (s) |
+//              Trials), extended with images/s and peak memory, our rows first, then the write-up's
+//              own rows in italics, labelled as published figures on their authors' hardware;
+//              then the protocol, the notes on what the write-up left unstated, and the environment.
+// results.csv  one row per policy, arm, trial and epoch, with every number.
+// results.json everything: protocol, environment, data, every trial and epoch, the summary, the
+//              published table.
+// learning_curves.*  test accuracy and training loss per epoch (mean over trials) per policy and arm,
+//              plotted with gnuplot (Debian gnuplot-nox) as PNG and SVG. Without gnuplot the data and
+//              script are still written and `plot_note` says how to draw them.
+// Units in the files: seconds, bytes, fractions; the Markdown shows hh:mm:ss, MiB and 4 decimals.
+// Throws io_error naming a file that cannot be written.
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "../init.hpp"
+#include "results.hpp"
+
+namespace cnnbench::bench {
+
+namespace detail {
+inline std::string fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "-";
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << v;
+  return o.str();
+}
+inline std::string thousands(double v) {
+  if (!std::isfinite(v)) return "-";
+  std::string d = std::to_string(static_cast<long long>(std::llround(v))), out;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i != 0 && (d.size() - i) % 3 == 0) out += ',';
+    out += d[i];
+  }
+  return out;
+}
+inline std::string mib(std::size_t bytes) { return bytes ? thousands(static_cast<double>(bytes) / (1024.0 * 1024.0)) + " MiB" : "-"; }
+inline std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+inline std::string num(double v) {
+  if (!std::isfinite(v)) return "";
+  std::ostringstream o;
+  o << std::setprecision(9) << v;
+  return o.str();
+}
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p);
+  if (!(f << text) || !f.flush()) throw io_error(p.string() + ": cannot write");
+}
+}  // namespace detail
+
+/// The results table in the write-up's format (Markdown).
+inline std::string markdown_table(const run_result& r) {
+  std::ostringstream o;
+  o << "| Platform | Optimizer | Acc (Mean) | Acc (Std) | Train Time (s), per trial | Trials | Images/s | Peak memory |\n";
+  o << "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& s : r.summary()) {
+    std::string trials = std::to_string(s.trials - s.skipped);
+    if (s.diverged) trials += " (" + std::to_string(s.diverged) + " diverged)";
+    if (s.skipped) {
+      o << "| " << s.policy_label << " | " << s.arm << " | skipped: " << s.skip_reason << " | | | | | |\n";
+      continue;
+    }
+    std::string mem = detail::mib(s.peak_host_bytes) + " host";
+    if (s.peak_device_bytes) mem += ", " + detail::mib(s.peak_device_bytes) + " device";
+    o << "| " << s.policy_label << ", this machine | " << s.arm << " | " << detail::fixed(s.accuracy.mean, 4) << " | "
+      << detail::fixed(s.accuracy.std, 4) << " | " << (std::isfinite(s.train_seconds.mean) ? hms(s.train_seconds.mean) : "-")
+      << " (" << detail::fixed(s.train_seconds.mean, 1) << ") | " << trials << " | "
+      << detail::thousands(s.images_per_second.mean) << " | " << mem << " |\n";
+  }
+  for (const auto& p : r.proto.published)
+    o << "| *" << p.platform << " (published; " << p.hardware << ")* | " << p.optimizer << " | *"
+      << detail::fixed(p.accuracy_mean, 3) << "* | *" << detail::fixed(p.accuracy_std, 4) << "* | *" << hms(p.train_seconds)
+      << "* | *" << p.trials << "* | | |\n";
+  return o.str();
+}
+
+/// The whole Markdown report.
+inline std::string markdown_report(const run_result& r) {
+  const auto& p = r.proto;
+  std::ostringstream o;
+  o << "# " << p.title << "\n\n";
+  o << "Protocol `" << p.name << "`: model `" << p.model << "`, " << p.epochs << " epoch" << (p.epochs == 1 ? "" : "s") << " x "
+    << p.trials << " trial" << (p.trials == 1 ? "" : "s") << ", batch " << p.batch_size << ", init " << to_string(p.init)
+    << ", pixels " << to_string(p.norm) << ", " << (p.shuffle ? "sample-level shuffle each epoch" : "no shuffle")
+    << (p.drop_last ? ", complete batches only" : "") << ", seeds " << p.seed << ".." << p.seed + p.trials - 1 << ".\n";
+  o << "Training data: " << r.train_name << " (" << r.train_size << " images); test data: " << r.test_name << " ("
+    << r.test_size << " images).\n\n";
+  o << markdown_table(r) << "\n";
+  o << "Accuracy: test accuracy after the last epoch, mean and sample standard deviation over the trials that did "
+       "not diverge. Train time: the training loop only (evaluation excluded), mean per trial. Images/s: mean over "
+       "trials. Peak memory: the largest resident set of the process during a trial's training.\n";
+  if (!p.published.empty())
+    o << "Rows in italics are the write-up's own figures on its authors' hardware (" << p.published_source
+      << "), not measured here.\n";
+  if (!p.notes.empty()) {
+    o << "\n## Notes\n\n";
+    for (const auto& n : p.notes) o << "- " << n << "\n";
+  }
+  o << "\n## Environment\n\n";
+  const auto& e = r.env;
+  o << "- CPU: " << e.cpu << " (" << e.cores << " hardware threads)\n- OS: " << e.os << "\n- Compiler: " << e.compiler
+    << "\n- cnnbench " << e.cnnbench_version << " (git " << e.git_commit << "), Eigen " << e.eigen_version << ", zlib "
+    << e.zlib << (e.extra.empty() ? "" : ", " + e.extra) << "\n- Date: " << e.date << "\n";
+  return o.str();
+}
+
+/// Every epoch of every trial, one CSV row each.
+inline std::string csv_report(const run_result& r) {
+  std::ostringstream o;
+  o << "policy,policy_label,arm,trial,seed,status,epoch,train_loss,train_accuracy,test_loss,test_accuracy,train_seconds,"
+       "images,images_per_second,peak_host_bytes,peak_device_bytes,detail\n";
+  using detail::csv_field;
+  using detail::num;
+  for (const auto& t : r.trials) {
+    const std::string head = csv_field(t.policy) + "," + csv_field(t.policy_label) + "," + csv_field(t.arm) + "," +
+                             std::to_string(t.trial) + "," + std::to_string(t.seed) + "," + t.status + ",";
+    const std::string tail = "," + std::to_string(t.peak_host_bytes) + "," + std::to_string(t.peak_device_bytes) + "," + csv_field(t.detail);
+    if (t.epochs.empty()) o << head << ",,,,,,,," << tail << "\n";
+    for (const auto& e : t.epochs)
+      o << head << e.epoch << "," << num(e.train_loss) << "," << num(e.train_accuracy) << "," << num(e.test_loss) << ","
+        << num(e.test_accuracy) << "," << num(e.train_seconds) << "," << e.images << "," << num(e.images_per_second()) << tail
+        << "\n";
+  }
+  return o.str();
+}
+
+/// Everything, as JSON (non-finite numbers become null).
+inline nlohmann::json json_report(const run_result& r) {
+  using nlohmann::json;
+  auto n = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  const auto& p = r.proto;
+  json j;
+  json arms = json::array();
+  for (const auto& a : p.arms) arms.push_back({{"label", a.label}, {"optimizer", describe(a.optimizer)}});
+  j["protocol"] = {{"name", p.name}, {"title", p.title}, {"model", p.model}, {"epochs", p.epochs}, {"trials", p.trials},
+                   {"batch_size", p.batch_size}, {"seed", p.seed}, {"init", std::string(to_string(p.init))},
+                   {"normalization", std::string(to_string(p.norm))}, {"shuffle", p.shuffle}, {"drop_last", p.drop_last},
+                   {"train_samples", p.train_samples}, {"arms", arms}, {"notes", p.notes}};
+  const auto& e = r.env;
+  j["environment"] = {{"cpu", e.cpu}, {"hardware_threads", e.cores}, {"os", e.os}, {"compiler", e.compiler},
+                      {"cnnbench", e.cnnbench_version}, {"git_commit", e.git_commit}, {"eigen", e.eigen_version},
+                      {"zlib", e.zlib}, {"other", e.extra}, {"date", e.date}};
+  j["data"] = {{"train", r.train_name}, {"train_images", r.train_size}, {"test", r.test_name}, {"test_images", r.test_size}};
+  json trials = json::array();
+  for (const auto& t : r.trials) {
+    json epochs = json::array();
+    for (const auto& ep : t.epochs)
+      epochs.push_back({{"epoch", ep.epoch}, {"train_loss", n(ep.train_loss)}, {"train_accuracy", n(ep.train_accuracy)},
+                        {"test_loss", n(ep.test_loss)}, {"test_accuracy", n(ep.test_accuracy)},
+                        {"train_seconds", ep.train_seconds}, {"images", ep.images}, {"images_per_second", ep.images_per_second()}});
+    trials.push_back({{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial},
+                      {"seed", t.seed}, {"status", t.status}, {"detail", t.detail}, {"train_seconds", t.train_seconds()},
+                      {"images_per_second", t.images_per_second()}, {"final_test_accuracy", n(t.final_test_accuracy())},
+                      {"peak_host_bytes", t.peak_host_bytes}, {"peak_host_per_run", t.peak_host_per_run},
+                      {"peak_device_bytes", t.peak_device_bytes}, {"epochs", epochs}});
+  }
+  j["trials"] = trials;
+  json summary = json::array();
+  for (const auto& s : r.summary())
+    summary.push_back({{"policy", s.policy}, {"policy_label", s.policy_label}, {"arm", s.arm}, {"trials", s.trials},
+                       {"diverged", s.diverged}, {"skipped", s.skipped}, {"skip_reason", s.skip_reason},
+                       {"accuracy_mean", n(s.accuracy.mean)}, {"accuracy_std", n(s.accuracy.std)},
+                       {"train_seconds_mean", n(s.train_seconds.mean)}, {"images_per_second_mean", n(s.images_per_second.mean)},
+                       {"peak_host_bytes", s.peak_host_bytes}, {"peak_device_bytes", s.peak_device_bytes}});
+  j["summary"] = summary;
+  json pub = json::array();
+  for (const auto& row : p.published)
+    pub.push_back({{"platform", row.platform}, {"optimizer", row.optimizer}, {"accuracy_mean", row.accuracy_mean},
+                   {"accuracy_std", row.accuracy_std}, {"train_seconds", row.train_seconds}, {"trials", row.trials},
+                   {"hardware", row.hardware}});
+  j["published"] = {{"source", p.published_source}, {"rows", pub}};
+  return j;
+}
+
+/// Files written by write_reports.
+struct report_files {
+  std::filesystem::path markdown, csv, json, plot_png, plot_svg, plot_data, plot_script;
+  std::string plot_note;  ///< empty when the plots were drawn
+};
+
+/// Writes report.md, results.csv, results.json and the learning curves into `dir` (created).
+inline report_files write_reports(const run_result& r, const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw io_error(dir.string() + ": cannot create the output folder (" + ec.message() + ")");
+  report_files f;
+  f.markdown = dir / "report.md";
+  f.csv = dir / "results.csv";
+  f.json = dir / "results.json";
+  f.plot_data = dir / "learning_curves.dat";
+  f.plot_script = dir / "learning_curves.gp";
+  f.plot_png = dir / "learning_curves.png";
+  f.plot_svg = dir / "learning_curves.svg";
+  detail::write_file(f.markdown, markdown_report(r));
+  detail::write_file(f.csv, csv_report(r));
+  detail::write_file(f.json, json_report(r).dump(1) + "\n");
+
+  // Learning curves: mean over the finished trials of each (policy, arm), per epoch.
+  std::ostringstream dat, gp;
+  std::vector<std::string> titles;
+  for (const auto& s : r.summary()) {
+    if (s.skipped == s.trials) continue;
+    dat << "# " << s.policy_label << " | " << s.arm << "\n# epoch test_accuracy train_loss\n";
+    for (std::size_t e = 1; e <= r.proto.epochs; ++e) {
+      double acc = 0, loss = 0;
+      std::size_t k = 0;
+      for (const auto& t : r.trials)
+        if (t.policy == s.policy && t.arm == s.arm && t.status == "ok" && t.epochs.size() >= e) {
+          acc += t.epochs[e - 1].test_accuracy;
+          loss += t.epochs[e - 1].train_loss;
+          ++k;
+        }
+      if (k) dat << e << " " << acc / static_cast<double>(k) << " " << loss / static_cast<double>(k) << "\n";
+    }
+    dat << "\n\n";
+    std::string title = s.policy_label + " | " + s.arm;
+    for (auto& c : title)
+      if (c == '"') c = '\'';
+    titles.push_back(title);
+  }
+  detail::write_file(f.plot_data, dat.str());
+  auto plots = [&](const char* column, int col) {
+    std::string cmd = "plot ";
+    for (std::size_t i = 0; i < titles.size(); ++i)
+      cmd += (i ? ", " : "") + std::string("'learning_curves.dat' index ") + std::to_string(i) + " using 1:" +
+             std::to_string(col) + " with linespoints title \"" + titles[i] + "\"";
+    (void)column;
+    return cmd + "\n";
+  };
+  std::string title = r.proto.title;
+  for (auto& c : title)
+    if (c == '"') c = '\'';
+  for (const auto& [term, file] : {std::pair{"pngcairo size 1200,480", "learning_curves.png"},
+                                   std::pair{"svg size 1200,480", "learning_curves.svg"}}) {
+    gp << "set terminal " << term << " noenhanced\nset output '" << file << "'\nset multiplot layout 1,2 title \"" << title
+       << " (mean over trials)\"\nset grid\nset key bottom right\nset xlabel 'epoch'\n"
+       << (r.proto.epochs <= 20 ? "set xtics 1\n" : "") << "set ylabel 'test accuracy'\n"
+       << plots("test_accuracy", 2) << "set key top right\nset ylabel 'training loss'\n" << plots("train_loss", 3)
+       << "unset multiplot\nunset output\n";
+  }
+  detail::write_file(f.plot_script, gp.str());
+  if (titles.empty()) {
+    f.plot_note = "no finished trial to plot";
+  } else if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    f.plot_note = "gnuplot not found: install it (Debian gnuplot-nox) and run `cd " + dir.string() +
+                  " && gnuplot learning_curves.gp`";
+  } else {
+    const std::string cmd = "cd '" + dir.string() + "' && gnuplot learning_curves.gp > gnuplot.log 2>&1";
+    if (std::system(cmd.c_str()) != 0) f.plot_note = "gnuplot failed: see " + (dir / "gnuplot.log").string();
+  }
+  return f;
+}
+
+/// Checks that `dir` can be created and written, before a long run starts. Throws io_error.
+inline void check_writable(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw io_error(dir.string() + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : " (a file is in the way)"));
+  const auto probe = dir / ".cnnbench-write-test";
+  {
+    std::ofstream f(probe);
+    if (!(f << "ok") || !f.flush()) throw io_error(dir.string() + ": the output folder is not writable");
+  }
+  std::filesystem::remove(probe, ec);
+}
+
+}  // namespace cnnbench::bench

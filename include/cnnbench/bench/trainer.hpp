@@ -1,0 +1,136 @@
+// cnnbench/bench/trainer.hpp: the harness's view of a policy: a type-erased runner and a registry.
+//
+// The harness chooses policies at run time (--policy eigen_cpu,libtorch), while each policy's
+// runner is a different type. trainer<Net, In> is the small virtual interface the trial runner
+// needs; runner_trainer wraps any runner of exec/policy.hpp's protocol. policy_entry describes one
+// policy (id, label, factory, availability); policy_registry<Net, In> holds the entries a program
+// was built with: eigen_cpu always, the others from their own translation units, which a build adds
+// only when that back end is enabled (so no #ifdef is needed in a program):
+//
+//   static const bool registered = cnnbench::bench::policy_registry<Net, In>::add({"cudnn", ...});
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "../exec/eigen_cpu.hpp"
+#include "../exec/policy.hpp"
+#include "../loss.hpp"
+#include "../network.hpp"
+#include "protocol.hpp"
+
+namespace cnnbench::bench {
+
+/// A prepared policy for one network, as the trial runner drives it.
+template <class Net, shape In>
+class trainer {
+ public:
+  virtual ~trainer() = default;
+  /// One training step; returns the batch's mean loss (NaN/Inf returned as is).
+  virtual float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n,
+                           const optimizer_config& opt) = 0;
+  /// Inference loss sum and correct count over a batch.
+  virtual batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) = 0;
+  /// Copies the trained weights out.
+  virtual void store_to(network<Net, In>& net) = 0;
+  /// Peak device memory the runner used, bytes (0 for host-only policies).
+  virtual std::size_t peak_device_bytes() const { return 0; }
+};
+
+/// trainer over any runner with the protocol of exec/policy.hpp (softmax cross-entropy).
+template <class Net, shape In, class Runner>
+class runner_trainer final : public trainer<Net, In> {
+ public:
+  /// Prepares the runner in place (runners own threads or devices and need not be movable).
+  template <class Policy>
+  runner_trainer(const Policy& policy, const network<Net, In>& net) : run_(prepare(policy, net)) {}
+  float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n,
+                   const optimizer_config& opt) override {
+    return std::visit([&](const auto& o) { return run_.template train_step<loss::softmax_cross_entropy>(x, y, n, o); }, opt);
+  }
+  batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) override {
+    return run_.template evaluate<loss::softmax_cross_entropy>(x, y, n);
+  }
+  void store_to(network<Net, In>& net) override { run_.store_to(net); }
+  std::size_t peak_device_bytes() const override {
+    if constexpr (requires { run_.peak_device_bytes(); }) return run_.peak_device_bytes();
+    else return 0;
+  }
+  Runner& runner() { return run_; }
+
+ private:
+  Runner run_;
+};
+
+/// A trainer for `policy` prepared for `net` (loads its weights).
+template <class Policy, class Net, shape In>
+std::unique_ptr<trainer<Net, In>> make_trainer(const Policy& policy, const network<Net, In>& net) {
+  using R = decltype(prepare(policy, net));
+  return std::make_unique<runner_trainer<Net, In, R>>(policy, net);
+}
+
+/// Run-time options every policy may use.
+struct policy_options {
+  int threads = 0;           ///< CPU threads (eigen_cpu; libtorch intra-op threads); 0 = all cores
+  std::uint64_t seed = 0;    ///< dropout masks
+  int device = 0;            ///< GPU index (cudnn; libtorch "cuda:<device>")
+};
+
+/// One policy the harness can run.
+template <class Net, shape In>
+struct policy_entry {
+  std::string id;     ///< "eigen_cpu", matched by --policy
+  std::function<std::string(const policy_options&)> label;  ///< table row name, e.g. "cnnbench eigen_cpu (2 threads)"
+  std::function<std::unique_ptr<trainer<Net, In>>(const policy_options&, const network<Net, In>&)> make;
+  /// Empty when the policy can run here, else why not (e.g. "no CUDA device"): reported as skipped.
+  std::function<std::string(const policy_options&)> unavailable = [](const policy_options&) { return std::string(); };
+};
+
+/// The policies a program was built with, for model Net on input In.
+template <class Net, shape In>
+class policy_registry {
+ public:
+  static std::vector<policy_entry<Net, In>>& entries() {
+    static std::vector<policy_entry<Net, In>> all = {eigen_cpu_entry()};
+    return all;
+  }
+  /// Adds a policy (from a static initialiser); returns true so it can initialise a constant.
+  static bool add(policy_entry<Net, In> e) {
+    entries().push_back(std::move(e));
+    return true;
+  }
+  /// The entry with this id, or nullptr.
+  static const policy_entry<Net, In>* find(const std::string& id) {
+    for (const auto& e : entries())
+      if (e.id == id) return &e;
+    return nullptr;
+  }
+  /// "eigen_cpu, libtorch"
+  static std::string ids() {
+    std::string s;
+    for (const auto& e : entries()) s += (s.empty() ? "" : ", ") + e.id;
+    return s;
+  }
+
+ private:
+  static policy_entry<Net, In> eigen_cpu_entry() {
+    policy_entry<Net, In> e;
+    e.id = "eigen_cpu";
+    e.label = [](const policy_options& o) {
+      const int t = exec::eigen_cpu{.threads = o.threads}.resolved_threads();
+      return "cnnbench eigen_cpu (" + std::to_string(t) + (t == 1 ? " thread)" : " threads)");
+    };
+    e.make = [](const policy_options& o, const network<Net, In>& net) {
+      return make_trainer(exec::eigen_cpu{.threads = o.threads, .seed = o.seed}, net);
+    };
+    return e;
+  }
+};
+
+}  // namespace cnnbench::bench

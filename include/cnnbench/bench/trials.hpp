@@ -1,0 +1,163 @@
+// cnnbench/bench/trials.hpp: the trial runner: every arm x trial x policy of a protocol.
+//
+//   auto result = bench::run_trials<Net, In>(proto, train, test, policies, options);
+//
+// For each arm and trial t (seed = proto.seed + t): one initial network (proto.init, seed) and one
+// batch order (seed, shuffle, drop_last); every policy starts from a copy of those weights and trains
+// on the same batches in the same order. After each epoch the test set is evaluated (not timed).
+// Per policy and trial it records the epochs, the training-loop time, images/s, the peak host memory
+// of that training run and the policy's peak device memory. A NaN/Inf loss ends that trial as
+// "diverged" and the run goes on; a policy that cannot run here (no GPU) is recorded as "skipped".
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../data/batches.hpp"
+#include "../data/dataset.hpp"
+#include "../error.hpp"
+#include "../network.hpp"
+#include "metrics.hpp"
+#include "progress.hpp"
+#include "protocol.hpp"
+#include "results.hpp"
+#include "trainer.hpp"
+
+namespace cnnbench::bench {
+
+struct run_options {
+  policy_options policy;             ///< threads, seed, device
+  bool quiet = false;                ///< no progress line
+  std::size_t eval_batch_size = 0;   ///< 0: the protocol's batch size (keeps the runner's buffers as sized for training)
+  /// Called after each trial of each policy (e.g. to print a line).
+  std::function<void(const trial_record&)> on_trial{};
+};
+
+namespace detail {
+template <class Net, shape In>
+batch_eval evaluate_all(trainer<Net, In>& t, const dataset& d, std::size_t batch) {
+  batch_order order(d.size(), batch, 0, false);
+  const auto idx = order.epoch(0);
+  host_batch hb;
+  batch_eval total;
+  for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
+    hb.gather(d, order.batch(idx, b));
+    const auto e = t.evaluate(hb.x, hb.y, hb.n);
+    total.loss_sum += e.loss_sum;
+    total.correct += e.correct;
+    total.count += e.count;
+  }
+  return total;
+}
+}  // namespace detail
+
+template <class Net, shape In>
+run_result run_trials(const protocol& proto, const dataset& train_full, const dataset& test,
+                      const std::vector<const policy_entry<Net, In>*>& policies, const run_options& o = {}) {
+  if (proto.arms.empty()) throw value_error("protocol '" + proto.name + "' has no optimizer arm");
+  if (proto.trials == 0 || proto.epochs == 0) throw value_error("protocol '" + proto.name + "' needs trials >= 1 and epochs >= 1");
+  for (const auto* d : {&train_full, &test})
+    if (d->sample_shape != In)
+      throw shape_error(d->name + ": samples of shape " + to_string(d->sample_shape) + ", the model takes " + to_string(In));
+  dataset subset;  // only when the protocol trains on a prefix: the full set is not copied
+  if (proto.train_samples && proto.train_samples < train_full.size()) subset = train_full.slice(0, proto.train_samples);
+  const dataset& train = subset.size() ? subset : train_full;
+  for (const auto& a : proto.arms) std::visit([](const auto& opt) { opt.validate(); }, a.optimizer);
+
+  run_result result;
+  result.proto = proto;
+  result.env = environment::capture();
+  result.train_name = train.name;
+  result.test_name = test.name;
+  result.train_size = train.size();
+  result.test_size = test.size();
+
+  batch_order probe(train.size(), proto.batch_size, proto.seed, proto.shuffle, proto.drop_last);
+  const std::size_t total_images = probe.samples_per_epoch() * proto.epochs * proto.trials * proto.arms.size() * policies.size();
+  progress_line progress(o.quiet, total_images);
+  std::size_t done = 0;
+  peak_host_memory memory;
+  using clock = std::chrono::steady_clock;
+
+  for (const auto& a : proto.arms)
+    for (std::size_t t = 0; t < proto.trials; ++t) {
+      const std::uint64_t seed = proto.seed + t;
+      const network<Net, In> initial(proto.init, seed);
+      const batch_order order(train.size(), proto.batch_size, seed, proto.shuffle, proto.drop_last);
+      for (const auto* p : policies) {
+        trial_record rec;
+        rec.policy = p->id;
+        rec.policy_label = p->label(o.policy);
+        rec.arm = a.label;
+        rec.trial = t + 1;
+        rec.seed = seed;
+        if (const std::string why = p->unavailable(o.policy); !why.empty()) {
+          rec.status = "skipped";
+          rec.detail = why;
+          result.trials.push_back(rec);
+          done += probe.samples_per_epoch() * proto.epochs;
+          if (o.on_trial) o.on_trial(rec);
+          continue;
+        }
+        memory.reset();
+        network<Net, In> net = initial;
+        policy_options po = o.policy;
+        po.seed = o.policy.seed + seed;
+        auto tr = p->make(po, net);
+        const std::string context = p->id + " | " + a.label + " | trial " + std::to_string(t + 1) + "/" + std::to_string(proto.trials);
+        host_batch hb;
+        for (std::size_t e = 0; e < proto.epochs && rec.status == "ok"; ++e) {
+          epoch_record er;
+          er.epoch = e + 1;
+          const auto idx = order.epoch(e);
+          double loss_sum = 0;
+          std::size_t steps = 0;
+          const auto t0 = clock::now();
+          for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
+            hb.gather(train, order.batch(idx, b));
+            const float loss = tr->train_step(hb.x, hb.y, hb.n, a.optimizer);
+            er.images += hb.n;
+            done += hb.n;
+            if (!std::isfinite(loss)) {
+              rec.status = "diverged";
+              rec.detail = "loss " + std::to_string(loss) + " at epoch " + std::to_string(e + 1) + ", batch " +
+                           std::to_string(b + 1) + " of " + std::to_string(order.batches_per_epoch());
+              done += order.samples_per_epoch() - er.images + (proto.epochs - e - 1) * order.samples_per_epoch();
+              break;
+            }
+            loss_sum += loss;
+            ++steps;
+            const double secs = std::chrono::duration<double>(clock::now() - t0).count();
+            progress.update(context, e + 1, proto.epochs, b + 1, order.batches_per_epoch(), loss,
+                            secs > 0 ? static_cast<double>(er.images) / secs : 0.0, done);
+          }
+          er.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+          er.train_loss = steps ? loss_sum / static_cast<double>(steps) : NAN;
+          if (rec.status == "ok") {
+            const std::size_t eb = o.eval_batch_size ? o.eval_batch_size : proto.batch_size;
+            const auto te = detail::evaluate_all(*tr, test, eb);
+            er.test_loss = te.loss_sum / static_cast<double>(te.count);
+            er.test_accuracy = static_cast<double>(te.correct) / static_cast<double>(te.count);
+            if (proto.evaluate_train) {
+              const auto tt = detail::evaluate_all(*tr, train, eb);
+              er.train_accuracy = static_cast<double>(tt.correct) / static_cast<double>(tt.count);
+            }
+          }
+          rec.epochs.push_back(er);
+        }
+        rec.peak_host_bytes = memory.peak_bytes();
+        rec.peak_host_per_run = memory.per_run();
+        rec.peak_device_bytes = tr->peak_device_bytes();
+        progress.clear();
+        result.trials.push_back(rec);
+        if (o.on_trial) o.on_trial(rec);
+      }
+    }
+  progress.clear();
+  return result;
+}
+
+}  // namespace cnnbench::bench
