@@ -6,7 +6,13 @@ Prints one JSON object per line: {"model", "batch", "threads", "images_per_s", "
 Run it with the BLAS held to one thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS set by --threads),
 which on a 2-core machine is torch's fastest setting; bench/compare_torch.sh does that.
 
-usage: torch_train_step.py --model s1|s3 --batch N --threads T [--steps S] [--warmup W]
+usage: torch_train_step.py --model s1|s3 --batch N --threads T [--steps S] [--warmup W] [--device cpu|cuda [--tf32]]
+
+--device cuda: the model, the batch and the optimizer on the GPU, torch.backends.cudnn.benchmark = True
+(cuDNN's algorithm search, as cnnbench's cudnn policy does), the batch copied to the device in every
+step from pinned host memory (as cnnbench's cudnn runner does), TF32 off in convolutions and matmuls
+unless --tf32 (cnnbench's default), torch.cuda.synchronize() before the clock starts and before it
+stops; "peak_device_bytes" is torch.cuda.max_memory_allocated().
 """
 import argparse
 import json
@@ -61,19 +67,38 @@ def main():
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     ap.add_argument("--forward-only", action="store_true")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--tf32", action="store_true", help="with --device cuda: allow TF32 (default off)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+    cuda = a.device == "cuda"
+    if cuda:
+        if not torch.cuda.is_available():
+            raise SystemExit("torch_train_step: --device cuda but torch.cuda.is_available() is False")
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+    device = torch.device(a.device)
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     baseline_rss = rss_now()
     torch.manual_seed(0)
     net, shape = MODELS[a.model]()
-    x = torch.rand(a.batch, *shape)
-    y = torch.randint(0, 10, (a.batch,))
+    net = net.to(device)
+    x_host = torch.rand(a.batch, *shape)
+    y_host = torch.randint(0, 10, (a.batch,))
+    if cuda:  # each step copies the batch from pinned host memory, as cnnbench's cudnn runner does
+        x_host, y_host = x_host.pin_memory(), y_host.pin_memory()
+    x, y = x_host, y_host
     opt = (torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9) if a.optimizer == "sgd"
            else torch.optim.Adam(net.parameters(), lr=1e-3))
     loss_fn = nn.CrossEntropyLoss()
 
     def step():
+        if cuda:
+            nonlocal x, y
+            x = x_host.to(device, non_blocking=True)
+            y = y_host.to(device, non_blocking=True)
         if a.forward_only:
             with torch.no_grad():
                 net.eval()
@@ -87,10 +112,14 @@ def main():
 
     for _ in range(a.warmup):
         step()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     times = []
     for _ in range(a.steps):
+        sync()
         t0 = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - t0)
     times.sort()
     med = times[len(times) // 2]
@@ -99,7 +128,10 @@ def main():
                       "optimizer": a.optimizer, "steps": a.steps, "step_s_median": med, "step_s_min": times[0],
                       "images_per_s": a.batch / med,
                       "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                      "baseline_rss_bytes": baseline_rss}))
+                      "baseline_rss_bytes": baseline_rss, "device": a.device,
+                      "device_name": torch.cuda.get_device_name() if cuda else "",
+                      "tf32": bool(cuda and a.tf32),
+                      "peak_device_bytes": torch.cuda.max_memory_allocated() if cuda else 0}))
 
 
 if __name__ == "__main__":

@@ -128,7 +128,9 @@ inline std::string keras_shape(shape s) {
 
 /// "{c, h, w}", the notation of the compiler's diagnostics.
 inline std::string to_string(shape s) {
-  return "{" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + "}";
+  std::ostringstream o;  // (not operator+ chains: g++ 12 -O3 reports a false -Wrestrict in them)
+  o << "{" << s.c << ", " << s.h << ", " << s.w << "}";
+  return o.str();
 }
 
 /// The summary of model Net for input shape In, computed at compile time.

@@ -188,7 +188,7 @@ TEST_CASE("bad input is reported, not computed: sizes, labels, empty batches", "
   REQUIRE(run.step() == 0);  // nothing was applied
 }
 
-TEST_CASE("fit learns a separable problem and reports epochs; a diverging run throws with the epoch and batch",
+TEST_CASE("fit learns a separable problem and reports epochs, and a diverging run throws with the epoch and batch",
           "[policy][fit]") {
   using Net = Sequential<Conv<4, 3>, ReLU, MaxPool<2>, Flatten, Dense<3>>;
   constexpr shape in{1, 8, 8};

@@ -41,6 +41,8 @@ class trainer {
   virtual void store_to(network<Net, In>& net) = 0;
   /// Peak device memory the runner used, bytes (0 for host-only policies).
   virtual std::size_t peak_device_bytes() const { return 0; }
+  /// Prepares for training batches of up to n samples (buffers, algorithm searches) outside any timing.
+  virtual void reserve(std::size_t) {}
 };
 
 /// trainer over any runner with the protocol of exec/policy.hpp (softmax cross-entropy).
@@ -61,6 +63,9 @@ class runner_trainer final : public trainer<Net, In> {
   std::size_t peak_device_bytes() const override {
     if constexpr (requires { run_.peak_device_bytes(); }) return run_.peak_device_bytes();
     else return 0;
+  }
+  void reserve(std::size_t n) override {
+    if constexpr (requires { run_.reserve(n); }) run_.reserve(n);
   }
   Runner& runner() { return run_; }
 

@@ -107,6 +107,7 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
         policy_options po = o.policy;
         po.seed = o.policy.seed + seed;
         auto tr = p->make(po, net);
+        tr->reserve(proto.batch_size);  // allocations and algorithm searches stay out of the timed loop
         const std::string context = p->id + " | " + a.label + " | trial " + std::to_string(t + 1) + "/" + std::to_string(proto.trials);
         host_batch hb;
         for (std::size_t e = 0; e < proto.epochs && rec.status == "ok"; ++e) {

@@ -68,6 +68,10 @@ class runner {
   /// Training steps applied so far (the optimizer's t is step() + 1 on the next step).
   std::uint64_t step() const noexcept { return step_; }
 
+  /// Allocates the buffers of training batches of up to n samples now (else the first step does,
+  /// inside whatever timing surrounds it). Inference buffers are allocated by the first forward.
+  void reserve(std::size_t n) { reserve_training(n); }
+
   /// Copies the network's parameters and state in. Explicit, so that a benchmark can time it or not.
   void load_from(const network_type& net) {
     std::copy(net.params().begin(), net.params().end(), params_.begin());
@@ -135,8 +139,9 @@ class runner {
 
   /// dLoss/dparams of the last compute_gradients / train_step (param_count floats).
   std::span<const float> gradients() const noexcept { return grad_; }
-  /// Activation k of the last training-mode call (compute_gradients, train_step): k = 0 is the input,
-  /// k = i + 1 the output of layer i (n x shapes[k]). Inference (forward) does not keep activations.
+  /// Activation k of the last training-mode call (compute_gradients, train_step): k = 0 is the input
+  /// (the caller's buffer: valid while it lives), k = i + 1 the output of layer i (n x shapes[k]).
+  /// Inference (forward) does not keep activations.
   std::span<const float> activation(std::size_t k) const {
     if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
     if (k == 0) return {input_, batch_ * In.size()};
@@ -196,7 +201,7 @@ class runner {
       if (w.size() < ws) w.assign(std::max<std::size_t>(ws, 1), 0.0f);
   }
   // Training keeps every activation (backward needs them) and per-thread gradient buffers.
-  void reserve(std::size_t n) {
+  void reserve_training(std::size_t n) {
     if (n <= capacity_) return;
     capacity_ = n;
     for (std::size_t k = 1; k <= layer_count; ++k) acts_[k].assign(n * shapes[k].size(), 0.0f);
@@ -298,7 +303,7 @@ class runner {
     static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output (see loss/)");
     check_input(x, n);
     check_labels<Loss>(y, n);
-    reserve(n);
+    reserve_training(n);
     input_ = x.data();
     batch_ = n;
     if (opt) prepare_optimizer(*opt);

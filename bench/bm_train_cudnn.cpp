@@ -1,0 +1,81 @@
+// Google Benchmark: train steps of S1 and S2 (batch 64) under exec::cudnn, the counters of bm_train.
+//
+//   bm_train_cudnn --benchmark_filter='train_step<S2>'
+//
+// Each iteration is one runner.train_step(): the batch copied from pinned host memory to the device,
+// forward, loss, backward and the SGD-momentum update on the device, and the loss read back (the
+// step's one host synchronisation), so wall-clock time is the step's time. prepare(), reserve(64)
+// (buffers and the cuDNN algorithm search) and one warm-up step are outside the timed loop.
+// Counters: items_per_second (images), GFLOP/s (3 x the forward FLOPs of flops_v per image, as
+// bm_train), peak_device_MiB (the runner's own device allocations) and the device's name in the label.
+// train_step runs the policy's defaults (deterministic algorithms, FP32: no TF32); train_step_fast
+// lets cuDNN pick any algorithm and use TF32 tensor cores (select either with --benchmark_filter).
+// Without a device every benchmark reports SkipWithError("no CUDA device: <reason>").
+#include <benchmark/benchmark.h>
+#include <cnnbench/cnnbench.hpp>
+#include <cnnbench/exec/cudnn.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace cnnbench;
+
+namespace {
+struct S1 {
+  using net = models::FashionMnistCnn;
+  static constexpr shape in = models::fashion_mnist_input;
+};
+struct S2 {
+  using net = models::Cifar10VggRosetta;
+  static constexpr shape in = models::cifar10_input;
+};
+
+template <class M>
+struct setup {
+  network<typename M::net, M::in> net{init_scheme::he_uniform, 1};
+  std::vector<float> x;
+  std::vector<std::int32_t> y;
+  explicit setup(std::size_t n) : x(n * M::in.size()), y(n) {
+    rng r(1);
+    for (auto& v : x) v = static_cast<float>(r.uniform01());
+    for (auto& v : y) v = static_cast<std::int32_t>(r.below(10));
+  }
+};
+
+template <class M>
+void run_steps(benchmark::State& st, const exec::cudnn& policy) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  if (!exec::cudnn::available(policy.device)) {
+    st.SkipWithError(("no CUDA device: " + exec::cudnn::unavailable_reason(policy.device)).c_str());
+    return;
+  }
+  setup<M> s(n);
+  auto run = prepare(policy, s.net);
+  run.reserve(n);
+  const optim::sgd opt{.lr = 0.01, .momentum = 0.9};
+  run.train_step(s.x, s.y, n, opt);  // warm-up: first launches, lazy module loading
+  for (auto _ : st) benchmark::DoNotOptimize(run.train_step(s.x, s.y, n, opt));
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
+  st.counters["GFLOP/s"] = benchmark::Counter(3.0 * flops_v<typename M::net, M::in> * n * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["peak_device_MiB"] = static_cast<double>(run.peak_device_bytes()) / (1024.0 * 1024.0);
+  st.SetLabel(exec::cudnn::device_name(policy.device) + ", kernels " + run.kernel_target());
+}
+
+template <class M>
+void train_step(benchmark::State& st) {
+  run_steps<M>(st, exec::cudnn{});
+}
+/// The fastest settings: any algorithm, TF32 tensor cores.
+template <class M>
+void train_step_fast(benchmark::State& st) {
+  run_steps<M>(st, exec::cudnn{.deterministic = false, .allow_tf32 = true});
+}
+}  // namespace
+
+BENCHMARK_TEMPLATE(train_step, S1)->ArgName("batch")->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(train_step, S2)->ArgName("batch")->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(train_step_fast, S1)->ArgName("batch")->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(train_step_fast, S2)->ArgName("batch")->Arg(64)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();

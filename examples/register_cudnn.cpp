@@ -1,0 +1,34 @@
+// register_cudnn.cpp: adds the GPU policy "cudnn" (exec::cudnn: cuDNN + cuBLAS) to the programs built
+// with it (examples/CMakeLists.txt links this file into fashion_mnist when CNNBENCH_WITH_CUDA found
+// CUDA and cuDNN). Nothing else changes in the program: `fashion_mnist --policy eigen_cpu,cudnn`.
+// Without a device the policy stays listed and its rows are reported as skipped, with the reason.
+#include <cnnbench/bench/trainer.hpp>
+#include <cnnbench/exec/cudnn.hpp>
+#include <cnnbench/models/published.hpp>
+
+#include <string>
+
+namespace {
+using namespace cnnbench;
+using Net = models::FashionMnistCnn;
+constexpr shape In = models::fashion_mnist_input;
+
+bench::policy_entry<Net, In> cudnn_entry() {
+  bench::policy_entry<Net, In> e;
+  e.id = "cudnn";
+  e.label = [](const bench::policy_options& o) {
+    const std::string name = exec::cudnn::device_name(o.device);
+    return "cnnbench cudnn (" + (name.empty() ? std::string("no CUDA device") : name) + ")";
+  };
+  e.make = [](const bench::policy_options& o, const network<Net, In>& net) {
+    return bench::make_trainer(exec::cudnn{.device = o.device, .seed = o.seed}, net);
+  };
+  e.unavailable = [](const bench::policy_options& o) {
+    const std::string why = exec::cudnn::unavailable_reason(o.device);
+    return why.empty() ? why : "no CUDA device: " + why;
+  };
+  return e;
+}
+
+[[maybe_unused]] const bool registered = bench::policy_registry<Net, In>::add(cudnn_entry());
+}  // namespace

@@ -1,0 +1,28 @@
+// Adds exec::libtorch ("PyTorch 1.13 via LibTorch, CPU") to fashion_mnist's policies. Compiled into
+// the program only when cnnbench::libtorch is available (examples/CMakeLists.txt), so the program
+// itself has no #ifdef: `fashion_mnist --policy eigen_cpu,libtorch` runs both from the same weights
+// and batches.
+#include <cnnbench/bench/trainer.hpp>
+#include <cnnbench/exec/libtorch.hpp>
+#include <cnnbench/models/published.hpp>
+
+namespace {
+using namespace cnnbench;
+using Net = models::FashionMnistCnn;
+constexpr shape In = models::fashion_mnist_input;
+
+bench::policy_entry<Net, In> libtorch_entry() {
+  bench::policy_entry<Net, In> e;
+  e.id = "libtorch";
+  e.label = [](const bench::policy_options& o) {
+    const int t = exec::eigen_cpu{.threads = o.threads}.resolved_threads();
+    return exec::libtorch{}.label() + " (" + std::to_string(t) + (t == 1 ? " thread)" : " threads)");
+  };
+  e.make = [](const bench::policy_options& o, const network<Net, In>& net) {
+    return bench::make_trainer(exec::libtorch{.device = "cpu", .threads = exec::eigen_cpu{.threads = o.threads}.resolved_threads()},
+                               net);
+  };
+  return e;
+}
+const bool registered = bench::policy_registry<Net, In>::add(libtorch_entry());
+}  // namespace

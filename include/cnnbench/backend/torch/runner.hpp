@@ -1,0 +1,255 @@
+// cnnbench/backend/torch/runner.hpp: the runner of exec::libtorch (see exec/libtorch.hpp for the API).
+// (Namespace torch_adapter, not torch: a cnnbench::backend::torch would hide ::torch inside cnnbench.)
+#pragma once
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../../error.hpp"
+#include "../../exec/policy.hpp"
+#include "../../loss.hpp"
+#include "../../network.hpp"
+#include "../../optim.hpp"
+#include "modules.hpp"
+
+namespace cnnbench::backend::torch_adapter {
+
+/// Sets the thread count of the OpenBLAS torch calls, when OpenBLAS is loaded (n > 0); returns
+/// whether it was found. Process-wide, like torch::set_num_threads.
+inline bool set_blas_threads(int n) {
+  if (n <= 0) return false;
+  using setter = void (*)(int);
+  if (void* f = dlsym(RTLD_DEFAULT, "openblas_set_num_threads")) {
+    reinterpret_cast<setter>(f)(n);
+    return true;
+  }
+  return false;
+}
+
+template <class Net, shape In>
+class runner {
+ public:
+  using network_type = network<Net, In>;
+  static constexpr shape output_shape = network_type::output_shape;
+  static constexpr std::size_t output_size = output_shape.size();
+  static constexpr std::size_t param_count = network_type::param_count;
+
+  runner(const std::string& device, int threads, bool float64, const network_type& net)
+      : device_(parse_device(device)), dtype_(float64 ? ::torch::kFloat64 : ::torch::kFloat32) {
+    if (threads > 0) ::torch::set_num_threads(threads);
+    builder b = build<Net, In>();
+    seq_ = b.seq;
+    bindings_ = std::move(b.bindings);
+    description_ = std::move(b.description);
+    seq_->to(device_, dtype_);
+    load_from(net);
+  }
+
+  /// The torch module (for inspection; do not change its structure).
+  ::torch::nn::Sequential& module() { return seq_; }
+  /// The torch modules in order, e.g. "Conv2d(1, 16, 3, stride 1, padding (0, 0))".
+  const std::vector<std::string>& description() const { return description_; }
+  /// Sum of numel() over the module's parameters (equals param_count_v; tested).
+  std::size_t torch_parameter_count() const {
+    std::size_t n = 0;
+    for (const auto& p : seq_->parameters()) n += static_cast<std::size_t>(p.numel());
+    return n;
+  }
+  std::uint64_t step() const noexcept { return step_; }
+
+  /// Copies the network's parameters and BatchNorm state into the module (no reordering).
+  void load_from(const network_type& net) {
+    ::torch::NoGradGuard no_grad;
+    for (const auto& b : bindings_) {
+      const float* src = (b.trainable ? net.params() : net.state()).data() + b.offset;
+      auto host = ::torch::from_blob(const_cast<float*>(src), b.tensor.sizes(), ::torch::kFloat32);
+      b.tensor.copy_(host);
+    }
+  }
+  /// Copies the module's parameters and state out into the network.
+  void store_to(network_type& net) const {
+    ::torch::NoGradGuard no_grad;
+    for (const auto& b : bindings_) {
+      auto host = b.tensor.detach().to(::torch::kCPU, ::torch::kFloat32).contiguous();
+      float* dst = (b.trainable ? net.params() : net.state()).data() + b.offset;
+      std::copy_n(host.template data_ptr<float>(), b.size, dst);
+    }
+  }
+  /// The module's parameters in the network's layout (copied to the host).
+  std::vector<float> params() const {
+    std::vector<float> out(param_count);
+    for (const auto& b : bindings_)
+      if (b.trainable) {
+        auto host = b.tensor.detach().to(::torch::kCPU, ::torch::kFloat32).contiguous();
+        std::copy_n(host.template data_ptr<float>(), b.size, out.data() + b.offset);
+      }
+    return out;
+  }
+
+  /// Inference logits (n x output_size), host memory; eval mode (no dropout, running statistics).
+  std::span<const float> forward(std::span<const float> x, std::size_t n) {
+    check_input(x, n);
+    ::torch::NoGradGuard no_grad;
+    seq_->eval();
+    auto z = seq_->forward(input(x, n)).to(::torch::kCPU, ::torch::kFloat32).contiguous();
+    out_.assign(z.template data_ptr<float>(), z.template data_ptr<float>() + n * output_size);
+    return out_;
+  }
+
+  template <class Loss = loss::softmax_cross_entropy>
+  batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+    check_labels<Loss>(y, n);
+    forward(x, n);
+    batch_eval e;
+    e.loss_sum = Loss::forward_backward(out_.data(), y.data(), 0, n, output_size, 0.0f, nullptr);
+    e.correct = Loss::correct(out_.data(), y.data(), 0, n, output_size);
+    e.count = n;
+    return e;
+  }
+
+  /// Training-mode forward, loss and backward; gradients() then holds dLoss/dparams. Returns the mean loss.
+  template <class Loss = loss::softmax_cross_entropy>
+  float compute_gradients(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+    const float loss = backward_pass<Loss>(x, y, n);
+    grad_.assign(param_count, 0.0f);
+    for (const auto& b : bindings_)
+      if (b.trainable && b.tensor.grad().defined()) {
+        auto g = b.tensor.grad().to(::torch::kCPU, ::torch::kFloat32).contiguous();
+        std::copy_n(g.template data_ptr<float>(), b.size, grad_.data() + b.offset);
+      }
+    return loss;
+  }
+  std::span<const float> gradients() const noexcept { return grad_; }
+
+  /// Applies the optimizer to the gradients of the last compute_gradients (torch.optim's step).
+  template <optimizer Opt>
+  void apply_gradients(const Opt& opt) {
+    opt.validate();
+    optimizer_for(opt);
+    before_step(opt, step_ + 1);
+    optimizer_->step();
+    ++step_;
+  }
+
+  /// One training step with torch's kernels and optimizer; returns the batch's mean loss.
+  template <class Loss = loss::softmax_cross_entropy, optimizer Opt>
+  float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
+    opt.validate();
+    optimizer_for(opt);
+    const float loss = backward_pass<Loss>(x, y, n);
+    before_step(opt, step_ + 1);
+    optimizer_->step();
+    ++step_;
+    return loss;
+  }
+
+ private:
+  static ::torch::Device parse_device(const std::string& d) {
+    ::torch::Device dev(::torch::kCPU);
+    try {
+      dev = ::torch::Device(d);
+    } catch (const std::exception& e) {
+      throw value_error("libtorch: device '" + d + "' is not a torch device (\"cpu\" or \"cuda:N\")");
+    }
+    if (dev.is_cuda() && !::torch::cuda::is_available())
+      throw device_error("libtorch: device '" + d + "' requested, but this LibTorch has no usable CUDA device " +
+                         "(Debian's libtorch 1.13 is built without CUDA)");
+    return dev;
+  }
+  void check_input(std::span<const float> x, std::size_t n) const {
+    if (n == 0) throw shape_error("empty batch (n = 0)");
+    if (x.size() != n * In.size())
+      throw shape_error("input has " + std::to_string(x.size()) + " floats, expected " + std::to_string(n * In.size()) +
+                        " for " + std::to_string(n) + " samples of shape " + to_string(In));
+  }
+  template <class Loss>
+  void check_labels(std::span<const std::int32_t> y, std::size_t n) const {
+    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output");
+    if (y.size() != n) throw shape_error(std::to_string(y.size()) + " labels for a batch of " + std::to_string(n) + " samples");
+    const auto classes = static_cast<std::int32_t>(Loss::label_count(output_size));
+    for (std::size_t i = 0; i < n; ++i)
+      if (y[i] < 0 || y[i] >= classes)
+        throw value_error("label " + std::to_string(y[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
+                          std::to_string(classes) + ") for " + std::string(Loss::name));
+  }
+  ::torch::Tensor input(std::span<const float> x, std::size_t n) const {
+    auto t = ::torch::from_blob(const_cast<float*>(x.data()),
+                                {static_cast<std::int64_t>(n), static_cast<std::int64_t>(In.c), static_cast<std::int64_t>(In.h),
+                                 static_cast<std::int64_t>(In.w)},
+                                ::torch::kFloat32);
+    return t.to(device_, dtype_);  // the host-to-device copy of each batch (and float64 conversion) happens here
+  }
+
+  template <class Loss>
+  float backward_pass(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+    check_input(x, n);
+    check_labels<Loss>(y, n);
+    seq_->train();
+    for (auto& p : seq_->parameters()) p.mutable_grad() = ::torch::Tensor();
+    auto z = seq_->forward(input(x, n));
+    auto labels = ::torch::from_blob(const_cast<std::int32_t*>(y.data()), {static_cast<std::int64_t>(n)}, ::torch::kInt32)
+                      .to(device_, ::torch::kInt64);
+    ::torch::Tensor loss;
+    if constexpr (std::is_same_v<Loss, loss::binary_cross_entropy>)
+      loss = ::torch::nn::functional::binary_cross_entropy_with_logits(z.reshape({static_cast<std::int64_t>(n)}),
+                                                                       labels.to(dtype_));
+    else
+      loss = ::torch::nn::functional::cross_entropy(z, labels);
+    loss.backward();
+    return static_cast<float>(loss.template item<double>());
+  }
+
+  // One torch optimizer per optimizer type used; a new type starts a fresh one.
+  template <class Opt>
+  void optimizer_for(const Opt& o) {
+    static const char tag = 0;
+    if (optimizer_ && kind_ == &tag) return;
+    kind_ = &tag;
+    auto params = seq_->parameters();
+    if constexpr (std::is_same_v<Opt, optim::sgd>) {
+      optimizer_ = std::make_unique<::torch::optim::SGD>(
+          params, ::torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay).dampening(0));
+    } else if constexpr (std::is_same_v<Opt, optim::adam>) {
+      optimizer_ = std::make_unique<::torch::optim::Adam>(
+          params, ::torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+    } else if constexpr (std::is_same_v<Opt, optim::rmsprop>) {
+      if (o.eps_inside_sqrt)
+        throw value_error("libtorch: RMSprop with epsilon inside the square root (tf.keras, rmsprop::keras()) has no "
+                          "torch.optim equivalent; use rmsprop::pytorch() or rmsprop::keras2()");
+      optimizer_ = std::make_unique<::torch::optim::RMSprop>(
+          params, ::torch::optim::RMSpropOptions(o.lr).alpha(o.rho).eps(o.eps).momentum(o.momentum));
+    } else {
+      static_assert(no_mapping<Opt>, "cnnbench: no torch.optim mapping for this optimizer under exec::libtorch");
+    }
+  }
+  // The per-step settings torch does not have: Keras' time decay (lr) and Keras' epsilon hat (eps).
+  template <class Opt>
+  void before_step(const Opt& o, std::uint64_t t) {
+    auto& group = optimizer_->param_groups().at(0);
+    group.options().set_lr(o.lr_at(t));
+    if constexpr (std::is_same_v<Opt, optim::adam>) {
+      if (o.mode == optim::adam::epsilon_mode::keras)
+        static_cast<::torch::optim::AdamOptions&>(group.options()).eps(o.eps / std::sqrt(1.0 - std::pow(o.beta2, static_cast<double>(t))));
+    }
+  }
+
+  ::torch::Device device_;
+  ::torch::Dtype dtype_;
+  ::torch::nn::Sequential seq_{nullptr};
+  std::vector<binding> bindings_;
+  std::vector<std::string> description_;
+  std::unique_ptr<::torch::optim::Optimizer> optimizer_;
+  const void* kind_ = nullptr;
+  std::uint64_t step_ = 0;
+  std::vector<float> out_, grad_;
+};
+
+}  // namespace cnnbench::backend::torch_adapter

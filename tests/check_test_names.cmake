@@ -1,0 +1,17 @@
+# Fails if a Catch2 test name contains ';': Catch2's ctest discovery splits such a name into entries
+# that run nothing and report Passed. Argument: -DTESTS_DIR=<tests folder>.
+if(NOT TESTS_DIR OR NOT IS_DIRECTORY "${TESTS_DIR}")
+  message(FATAL_ERROR "pass -DTESTS_DIR=<the tests folder> before -P")
+endif()
+file(GLOB_RECURSE sources "${TESTS_DIR}/*.cpp")
+set(bad "")
+foreach(f IN LISTS sources)
+  file(STRINGS "${f}" lines REGEX "TEST_CASE\\(\"[^\"]*\\;")
+  if(lines)
+    list(APPEND bad "${f}")
+  endif()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "test names with ';' in: ${bad}")
+endif()
+message(STATUS "no test name contains ';'")
