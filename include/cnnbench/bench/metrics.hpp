@@ -3,8 +3,10 @@
 //
 //   peak_host_memory   Linux: resets the process's peak resident set (VmHWM, by writing "5" to
 //                      /proc/self/clear_refs) before a training run and reads it after, so each
-//                      policy and trial gets its own peak, in bytes. Where the reset is not allowed,
-//                      the process-wide peak (getrusage) is reported and `per_run` is false.
+//                      policy and trial gets its own peak, in bytes; it also keeps the resident set
+//                      at the reset (the baseline: program, libraries, data), so that peak - baseline
+//                      is what the training run itself added. Where the reset is not allowed, the
+//                      process-wide peak (getrusage) is reported and `per_run` is false.
 //   environment        CPU model and cores, threads used, compiler, library versions, git commit,
 //                      date, operating system.
 #pragma once
@@ -38,19 +40,13 @@ class peak_host_memory {
     per_run_ = static_cast<bool>(f << "5");
     f.close();
     per_run_ = per_run_ && f.good();
+    baseline_ = status_bytes("VmRSS:");
   }
+  /// Resident set when reset() was called (bytes).
+  std::size_t baseline_bytes() const noexcept { return baseline_; }
   /// Peak resident set since reset() (or since the process started, if the reset was refused).
   std::size_t peak_bytes() const {
-    std::ifstream f("/proc/self/status");
-    std::string key;
-    while (f >> key) {
-      if (key == "VmHWM:") {
-        std::size_t kib = 0;
-        f >> kib;
-        return kib * 1024;
-      }
-      f.ignore(1 << 12, '\n');
-    }
+    if (const std::size_t b = status_bytes("VmHWM:")) return b;
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
     return static_cast<std::size_t>(u.ru_maxrss) * 1024;
@@ -59,7 +55,21 @@ class peak_host_memory {
   bool per_run() const noexcept { return per_run_; }
 
  private:
+  static std::size_t status_bytes(const char* field) {
+    std::ifstream f("/proc/self/status");
+    std::string key;
+    while (f >> key) {
+      if (key == field) {
+        std::size_t kib = 0;
+        f >> kib;
+        return kib * 1024;
+      }
+      f.ignore(1 << 12, '\n');
+    }
+    return 0;
+  }
   bool per_run_ = false;
+  std::size_t baseline_ = 0;
 };
 
 /// Seconds as "hh:mm:ss" (the write-ups' format).

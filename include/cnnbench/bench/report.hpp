@@ -80,7 +80,7 @@ inline std::string markdown_table(const run_result& r) {
       o << "| " << s.policy_label << " | " << s.arm << " | skipped: " << s.skip_reason << " | | | | | |\n";
       continue;
     }
-    std::string mem = detail::mib(s.peak_host_bytes) + " host";
+    std::string mem = "+" + detail::mib(s.training_host_bytes) + " (process " + detail::mib(s.peak_host_bytes) + ")";
     if (s.peak_device_bytes) mem += ", " + detail::mib(s.peak_device_bytes) + " device";
     o << "| " << s.policy_label << ", this machine | " << s.arm << " | " << detail::fixed(s.accuracy.mean, 4) << " | "
       << detail::fixed(s.accuracy.std, 4) << " | " << (std::isfinite(s.train_seconds.mean) ? hms(s.train_seconds.mean) : "-")
@@ -108,7 +108,11 @@ inline std::string markdown_report(const run_result& r) {
   o << markdown_table(r) << "\n";
   o << "Accuracy: test accuracy after the last epoch, mean and sample standard deviation over the trials that did "
        "not diverge. Train time: the training loop only (evaluation excluded), mean per trial. Images/s: mean over "
-       "trials. Peak memory: the largest resident set of the process during a trial's training.\n";
+       "trials. Peak memory: what a trial's training added to the process's resident set at its peak (model, "
+       "buffers, optimizer state, runtime), and in brackets the process's whole peak (with the program, its "
+       "libraries and the data), largest over the trials. Policies run one after another in one process: a later "
+       "run may reuse memory the allocator kept from an earlier one, so compare memory from one policy per process "
+       "(bench/compare_torch.py does) when it matters.\n";
   if (!p.published.empty())
     o << "Rows in italics are the write-up's own figures on its authors' hardware (" << p.published_source
       << "), not measured here.\n";
@@ -128,13 +132,14 @@ inline std::string markdown_report(const run_result& r) {
 inline std::string csv_report(const run_result& r) {
   std::ostringstream o;
   o << "policy,policy_label,arm,trial,seed,status,epoch,train_loss,train_accuracy,test_loss,test_accuracy,train_seconds,"
-       "images,images_per_second,peak_host_bytes,peak_device_bytes,detail\n";
+       "images,images_per_second,peak_host_bytes,training_host_bytes,peak_device_bytes,detail\n";
   using detail::csv_field;
   using detail::num;
   for (const auto& t : r.trials) {
     const std::string head = csv_field(t.policy) + "," + csv_field(t.policy_label) + "," + csv_field(t.arm) + "," +
                              std::to_string(t.trial) + "," + std::to_string(t.seed) + "," + t.status + ",";
-    const std::string tail = "," + std::to_string(t.peak_host_bytes) + "," + std::to_string(t.peak_device_bytes) + "," + csv_field(t.detail);
+    const std::string tail = "," + std::to_string(t.peak_host_bytes) + "," + std::to_string(t.training_host_bytes()) + "," +
+                             std::to_string(t.peak_device_bytes) + "," + csv_field(t.detail);
     if (t.epochs.empty()) o << head << ",,,,,,,," << tail << "\n";
     for (const auto& e : t.epochs)
       o << head << e.epoch << "," << num(e.train_loss) << "," << num(e.train_accuracy) << "," << num(e.test_loss) << ","
@@ -171,7 +176,8 @@ inline nlohmann::json json_report(const run_result& r) {
     trials.push_back({{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial},
                       {"seed", t.seed}, {"status", t.status}, {"detail", t.detail}, {"train_seconds", t.train_seconds()},
                       {"images_per_second", t.images_per_second()}, {"final_test_accuracy", n(t.final_test_accuracy())},
-                      {"peak_host_bytes", t.peak_host_bytes}, {"peak_host_per_run", t.peak_host_per_run},
+                      {"peak_host_bytes", t.peak_host_bytes}, {"baseline_host_bytes", t.baseline_host_bytes},
+                      {"training_host_bytes", t.training_host_bytes()}, {"peak_host_per_run", t.peak_host_per_run},
                       {"peak_device_bytes", t.peak_device_bytes}, {"epochs", epochs}});
   }
   j["trials"] = trials;
@@ -181,7 +187,8 @@ inline nlohmann::json json_report(const run_result& r) {
                        {"diverged", s.diverged}, {"skipped", s.skipped}, {"skip_reason", s.skip_reason},
                        {"accuracy_mean", n(s.accuracy.mean)}, {"accuracy_std", n(s.accuracy.std)},
                        {"train_seconds_mean", n(s.train_seconds.mean)}, {"images_per_second_mean", n(s.images_per_second.mean)},
-                       {"peak_host_bytes", s.peak_host_bytes}, {"peak_device_bytes", s.peak_device_bytes}});
+                       {"peak_host_bytes", s.peak_host_bytes}, {"training_host_bytes", s.training_host_bytes},
+                       {"peak_device_bytes", s.peak_device_bytes}});
   j["summary"] = summary;
   json pub = json::array();
   for (const auto& row : p.published)

@@ -37,8 +37,13 @@ struct trial_record {
   std::string status = "ok";    ///< "ok", "diverged", "skipped", "failed"
   std::string detail;           ///< why diverged / skipped / failed
   std::vector<epoch_record> epochs;
-  std::size_t peak_host_bytes = 0;
+  std::size_t peak_host_bytes = 0;      ///< peak resident set of the process during this run
+  std::size_t baseline_host_bytes = 0;  ///< resident set when the run started (program, libraries, data)
   bool peak_host_per_run = false;
+  /// What this training run added to the resident set at its peak.
+  std::size_t training_host_bytes() const noexcept {
+    return peak_host_bytes > baseline_host_bytes ? peak_host_bytes - baseline_host_bytes : 0;
+  }
   std::size_t peak_device_bytes = 0;
 
   double train_seconds() const {
@@ -80,7 +85,7 @@ struct summary_row {
   stats accuracy;              ///< final test accuracy over the trials that finished
   stats train_seconds;         ///< per trial
   stats images_per_second;     ///< per trial
-  std::size_t peak_host_bytes = 0, peak_device_bytes = 0;  ///< max over trials
+  std::size_t peak_host_bytes = 0, training_host_bytes = 0, peak_device_bytes = 0;  ///< max over trials
   std::string skip_reason;
 };
 
@@ -112,6 +117,7 @@ struct run_result {
       }
       if (t.status == "failed") ++it->failed;
       it->peak_host_bytes = std::max(it->peak_host_bytes, t.peak_host_bytes);
+      it->training_host_bytes = std::max(it->training_host_bytes, t.training_host_bytes());
       it->peak_device_bytes = std::max(it->peak_device_bytes, t.peak_device_bytes);
     }
     for (auto& r : rows) {

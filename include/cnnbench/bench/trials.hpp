@@ -150,6 +150,7 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
           rec.epochs.push_back(er);
         }
         rec.peak_host_bytes = memory.peak_bytes();
+        rec.baseline_host_bytes = memory.baseline_bytes();
         rec.peak_host_per_run = memory.per_run();
         rec.peak_device_bytes = tr->peak_device_bytes();
         progress.clear();
