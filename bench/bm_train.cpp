@@ -6,45 +6,14 @@
 // counted as 3x the forward, the usual convention: forward + input gradient + weight gradient), and
 // peak_rss_MiB (the process's peak resident set, so run one configuration per process to compare).
 // Inputs are random (uniform [0, 1)), labels random; prepare() is outside the timed loop.
-#include <benchmark/benchmark.h>
-#include <cnnbench/cnnbench.hpp>
-#include <sys/resource.h>
+#include "bench_models.hpp"
 
 #include <vector>
 
 using namespace cnnbench;
 
 namespace {
-struct S1 {
-  using net = models::FashionMnistCnn;
-  static constexpr shape in = models::fashion_mnist_input;
-};
-struct S2 {
-  using net = models::Cifar10VggRosetta;
-  static constexpr shape in = models::cifar10_input;
-};
-struct S3 {
-  using net = models::KerasCifar10Cnn;
-  static constexpr shape in = models::cifar10_input;
-};
-
-double peak_rss_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
-
-template <class M>
-struct setup {
-  network<typename M::net, M::in> net{init_scheme::he_uniform, 1};
-  std::vector<float> x;
-  std::vector<std::int32_t> y;
-  explicit setup(std::size_t n) : x(n * M::in.size()), y(n) {
-    rng r(1);
-    for (auto& v : x) v = static_cast<float>(r.uniform01());
-    for (auto& v : y) v = static_cast<std::int32_t>(r.below(10));
-  }
-};
+using namespace bench_models;
 
 template <class M>
 void train_step(benchmark::State& st) {
@@ -55,9 +24,7 @@ void train_step(benchmark::State& st) {
   const optim::sgd opt{.lr = 0.01, .momentum = 0.9};
   run.train_step(s.x, s.y, n, opt);  // warm-up: buffers allocated
   for (auto _ : st) benchmark::DoNotOptimize(run.train_step(s.x, s.y, n, opt));
-  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
-  st.counters["GFLOP/s"] = benchmark::Counter(3.0 * flops_v<typename M::net, M::in> * n * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  throughput_counters<M>(st, n, 3.0);
   st.counters["peak_rss_MiB"] = peak_rss_mib();
   st.counters["runner_MiB"] = static_cast<double>(run.memory_bytes()) / (1024.0 * 1024.0);
 }
@@ -70,9 +37,7 @@ void forward(benchmark::State& st) {
   auto run = prepare(exec::eigen_cpu{.threads = threads}, s.net);
   run.forward(s.x, n);
   for (auto _ : st) benchmark::DoNotOptimize(run.forward(s.x, n).data());
-  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
-  st.counters["GFLOP/s"] = benchmark::Counter(1.0 * flops_v<typename M::net, M::in> * n * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  throughput_counters<M>(st, n, 1.0);
   st.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 }  // namespace

@@ -11,9 +11,9 @@
 // train_step runs the policy's defaults (deterministic algorithms, FP32: no TF32); train_step_fast
 // lets cuDNN pick any algorithm and use TF32 tensor cores (select either with --benchmark_filter).
 // Without a device every benchmark reports SkipWithError("no CUDA device: <reason>").
-#include <benchmark/benchmark.h>
-#include <cnnbench/cnnbench.hpp>
 #include <cnnbench/exec/cudnn.hpp>
+
+#include "bench_models.hpp"
 
 #include <string>
 #include <vector>
@@ -21,26 +21,7 @@
 using namespace cnnbench;
 
 namespace {
-struct S1 {
-  using net = models::FashionMnistCnn;
-  static constexpr shape in = models::fashion_mnist_input;
-};
-struct S2 {
-  using net = models::Cifar10VggRosetta;
-  static constexpr shape in = models::cifar10_input;
-};
-
-template <class M>
-struct setup {
-  network<typename M::net, M::in> net{init_scheme::he_uniform, 1};
-  std::vector<float> x;
-  std::vector<std::int32_t> y;
-  explicit setup(std::size_t n) : x(n * M::in.size()), y(n) {
-    rng r(1);
-    for (auto& v : x) v = static_cast<float>(r.uniform01());
-    for (auto& v : y) v = static_cast<std::int32_t>(r.below(10));
-  }
-};
+using namespace bench_models;
 
 template <class M>
 void run_steps(benchmark::State& st, const exec::cudnn& policy) {
@@ -55,9 +36,7 @@ void run_steps(benchmark::State& st, const exec::cudnn& policy) {
   const optim::sgd opt{.lr = 0.01, .momentum = 0.9};
   run.train_step(s.x, s.y, n, opt);  // warm-up: first launches, lazy module loading
   for (auto _ : st) benchmark::DoNotOptimize(run.train_step(s.x, s.y, n, opt));
-  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
-  st.counters["GFLOP/s"] = benchmark::Counter(3.0 * flops_v<typename M::net, M::in> * n * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  throughput_counters<M>(st, n, 3.0);
   st.counters["peak_device_MiB"] = static_cast<double>(run.peak_device_bytes()) / (1024.0 * 1024.0);
   st.SetLabel(exec::cudnn::device_name(policy.device) + ", kernels " + run.kernel_target());
 }

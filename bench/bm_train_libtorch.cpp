@@ -3,40 +3,26 @@
 // bench/compare_libtorch.py runs it and prints the ratio eigen_cpu / libtorch per configuration.
 // LibTorch runs with torch::set_num_threads(threads) and its BLAS held to one thread when the caller
 // sets OPENBLAS_NUM_THREADS=1 (compare_libtorch.py does).
-#include <benchmark/benchmark.h>
-#include <cnnbench/cnnbench.hpp>
 #include <cnnbench/exec/libtorch.hpp>
+
+#include "bench_models.hpp"
 
 #include <vector>
 
 using namespace cnnbench;
 
 namespace {
-struct S1 {
-  using net = models::FashionMnistCnn;
-  static constexpr shape in = models::fashion_mnist_input;
-};
-struct S3 {
-  using net = models::KerasCifar10Cnn;
-  static constexpr shape in = models::cifar10_input;
-};
+using namespace bench_models;
 
 template <class M, class Policy>
 void run(benchmark::State& st, const Policy& policy) {
   const auto n = static_cast<std::size_t>(st.range(0));
-  network<typename M::net, M::in> net{init_scheme::he_uniform, 1};
-  std::vector<float> x(n * M::in.size());
-  std::vector<std::int32_t> y(n);
-  rng r(1);
-  for (auto& v : x) v = static_cast<float>(r.uniform01());
-  for (auto& v : y) v = static_cast<std::int32_t>(r.below(10));
-  auto runner = prepare(policy, net);
+  setup<M> s(n);
+  auto runner = prepare(policy, s.net);
   const optim::sgd opt{.lr = 0.01, .momentum = 0.9};
-  runner.train_step(x, y, n, opt);
-  for (auto _ : st) benchmark::DoNotOptimize(runner.train_step(x, y, n, opt));
-  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * n));
-  st.counters["GFLOP/s"] = benchmark::Counter(3.0 * flops_v<typename M::net, M::in> * n * 1e-9,
-                                              benchmark::Counter::kIsIterationInvariantRate);
+  runner.train_step(s.x, s.y, n, opt);
+  for (auto _ : st) benchmark::DoNotOptimize(runner.train_step(s.x, s.y, n, opt));
+  throughput_counters<M>(st, n, 3.0);
 }
 template <class M>
 void libtorch_step(benchmark::State& st) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/problem.hpp"
 
 using namespace cnnbench;
 
@@ -46,25 +47,11 @@ double compare(std::span<const float> got, std::span<const float> want, double t
   return worst;
 }
 
+/// The shared fixture, with symmetric inputs and BatchNorm running statistics away from 0 / 1.
 template <class Net, shape In>
-struct problem {
-  network<Net, In> net;
-  std::vector<float> x;
-  std::vector<std::int32_t> y;
-  std::size_t n;
-  problem(std::size_t batch, std::uint64_t seed) : net(init_scheme::torch_default, seed), x(batch * In.size()), y(batch), n(batch) {
-    rng r(seed, 5);
-    for (auto& v : x) v = static_cast<float>(r.symmetric(1.0));
-    constexpr auto classes = output_shape_v<Net, In>.size();
-    for (auto& v : y) v = static_cast<std::int32_t>(r.below(classes < 2 ? 2 : classes));
-    // BatchNorm: non-trivial running statistics, so that inference exercises them
-    for (auto& t : net.tensors()) {
-      if (t.role == param_role::running_mean)
-        for (auto& v : t.data) v = static_cast<float>(r.symmetric(0.3));
-      if (t.role == param_role::running_var)
-        for (auto& v : t.data) v = static_cast<float>(0.5 + r.uniform01());
-    }
-  }
+struct problem : test_support::problem<Net, In> {
+  problem(std::size_t batch, std::uint64_t seed)
+      : test_support::problem<Net, In>(batch, seed, init_scheme::torch_default, test_support::inputs::symmetric, true) {}
 };
 
 /// Runs Net under both policies: inference logits, training loss, every activation, every gradient,

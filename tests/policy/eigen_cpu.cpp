@@ -9,28 +9,14 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/problem.hpp"
 #include "support/reference.hpp"
 
 using namespace cnnbench;
 
 namespace {
 
-template <class Net, shape In>
-struct problem {
-  network<Net, In> net;
-  std::vector<float> x;
-  std::vector<std::int32_t> y;
-  std::size_t n;
-  problem(std::size_t batch, std::uint64_t seed, init_scheme scheme = init_scheme::torch_default)
-      : net(scheme, seed), x(batch * In.size()), y(batch), n(batch) {
-    rng r(seed, 5);
-    for (auto& v : x) v = static_cast<float>(r.uniform01());
-    constexpr auto classes = output_shape_v<Net, In>.c;
-    for (auto& v : y) v = static_cast<std::int32_t>(r.below(classes));
-  }
-  std::vector<double> params_d() const { return {net.params().begin(), net.params().end()}; }
-  std::vector<double> x_d() const { return {x.begin(), x.end()}; }
-};
+using test_support::problem;
 
 double max_abs(const std::vector<double>& v) {
   double m = 0;

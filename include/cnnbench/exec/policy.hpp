@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "../error.hpp"
 #include "../loss.hpp"
 #include "../network.hpp"
+#include "../summary.hpp"
 #include "../optim.hpp"
 
 namespace cnnbench {
@@ -40,6 +42,29 @@ struct batch_eval {
   std::size_t correct = 0;  ///< samples whose prediction equals the label
   std::size_t count = 0;    ///< samples
 };
+
+namespace detail {
+/// Every runner's input check: n > 0 samples of shape In, n * In.size() floats. Throws shape_error.
+template <shape In>
+void check_batch(std::span<const float> x, std::size_t n) {
+  if (n == 0) throw shape_error("empty batch (n = 0)");
+  if (x.size() != n * In.size())
+    throw shape_error("input has " + std::to_string(x.size()) + " floats, expected n * C * H * W = " + std::to_string(n) +
+                      " * " + std::to_string(In.size()) + " = " + std::to_string(n * In.size()) + " for input shape " +
+                      to_string(In));
+}
+/// Every runner's label check: n labels, each valid for Loss on a model with `outputs` outputs.
+/// Throws shape_error (count) or value_error (a label, naming it and its sample).
+template <class Loss>
+void check_labels(std::span<const std::int32_t> y, std::size_t n, std::size_t outputs) {
+  if (y.size() != n) throw shape_error(std::to_string(y.size()) + " labels for a batch of " + std::to_string(n) + " samples");
+  const auto classes = static_cast<std::int32_t>(Loss::label_count(outputs));
+  for (std::size_t i = 0; i < n; ++i)
+    if (y[i] < 0 || y[i] >= classes)
+      throw value_error("label " + std::to_string(y[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
+                        std::to_string(classes) + ") for " + std::string(Loss::name));
+}
+}  // namespace detail
 
 /// Opt-in trait (std::ranges::enable_view style): true for every execution policy type.
 template <class P>

@@ -343,22 +343,12 @@ class runner {
   }
 
   void check_input(std::span<const float> x, std::size_t n) const {
-    if (n == 0) throw shape_error("empty batch (n = 0)");
-    if (x.size() != n * In.size())
-      throw shape_error("input has " + std::to_string(x.size()) + " floats, expected n * C * H * W = " + std::to_string(n) +
-                        " * " + std::to_string(In.size()) + " = " + std::to_string(n * In.size()) + " for input shape " +
-                        to_string(In));
+    cnnbench::detail::check_batch<In>(x, n);
     if (n > static_cast<std::size_t>(1) << 30) throw shape_error("batch of " + std::to_string(n) + " samples is too large");
   }
   template <class Loss>
   void check_labels(std::span<const std::int32_t> y, std::size_t n) const {
-    if (y.size() != n)
-      throw shape_error(std::to_string(y.size()) + " labels for a batch of " + std::to_string(n) + " samples");
-    const auto classes = static_cast<std::int32_t>(Loss::label_count(output_size));
-    for (std::size_t i = 0; i < n; ++i)
-      if (y[i] < 0 || y[i] >= classes)
-        throw value_error("label " + std::to_string(y[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
-                          std::to_string(classes) + ") for " + std::string(Loss::name));
+    cnnbench::detail::check_labels<Loss>(y, n, output_size);
   }
 
   device_context make_context(std::size_t layer) {
