@@ -12,6 +12,7 @@
 //                              only in the optimizer.
 #pragma once
 #include <string>
+#include <utility>
 
 #include "protocol.hpp"
 
@@ -26,21 +27,26 @@ inline void add_s1_published(protocol& p) {
       {"TensorFlow", "Adam lr 1e-4", 0.825, 0.0250, 16 * 60 + 55, "10", "RTX 2070 Max-Q GPU"},
   };
 }
+/// What every S1 protocol shares: the model, batch 64, seeds from 1, pixels x/255, the published table.
+inline protocol s1_protocol(std::string name, std::string title) {
+  protocol p;
+  p.name = std::move(name);
+  p.title = std::move(title);
+  p.model = "s1";
+  p.batch_size = 64;
+  p.seed = 1;
+  p.norm = normalization::unit;
+  add_s1_published(p);
+  return p;
+}
 }  // namespace detail
 
 inline protocol fashion_mnist_quick() {
-  protocol p;
-  p.name = "quick";
-  p.title = "Fashion-MNIST CNN (S1), quick protocol";
-  p.model = "s1";
+  protocol p = detail::s1_protocol("quick", "Fashion-MNIST CNN (S1), quick protocol");
   p.epochs = 4;
   p.trials = 3;
-  p.batch_size = 64;
-  p.seed = 1;
   p.init = init_scheme::he_uniform;
-  p.norm = normalization::unit;
   p.arms = {{"Adam 1e-3", optim::adam::pytorch(1e-3)}};
-  detail::add_s1_published(p);
   p.notes = {
       "The quick protocol is ours: the write-up trained 200 epochs x 10 trials (run it with --protocol published).",
       "He-uniform initialisation (the standard for ReLU networks), pixels scaled to [0, 1], batch 64, "
@@ -51,20 +57,13 @@ inline protocol fashion_mnist_quick() {
 }
 
 inline protocol fashion_mnist_published() {
-  protocol p;
-  p.name = "published";
-  p.title = "Fashion-MNIST CNN (S1), the write-up's protocol";
-  p.model = "s1";
+  protocol p = detail::s1_protocol("published", "Fashion-MNIST CNN (S1), the write-up's protocol");
   p.epochs = 200;
   p.trials = 10;
-  p.batch_size = 64;
-  p.seed = 1;
   p.init = init_scheme::glorot_uniform;
-  p.norm = normalization::unit;
   p.arms = {{"Adam 1e-4 (as Flux, TensorFlow)", optim::adam::pytorch(1e-4)},
             {"SGD 0.1, momentum 0.9, weight decay 1e-6 (as PyTorch)",
              optim::sgd{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-6}}};
-  detail::add_s1_published(p);
   p.notes = {
       "200 epochs x 10 trials, as published, with the write-up's optimizers as two arms.",
       "Unstated in the write-up, chosen here: batch 64; pixels x/255; Glorot-uniform initialisation for both arms "
