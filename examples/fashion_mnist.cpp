@@ -45,22 +45,6 @@ std::string missing_data(const fs::path& dir) {
   return {};
 }
 
-bench::optimizer_config make_optimizer(const std::string& name, double lr, double momentum) {
-  if (name == "adam") return optim::adam::pytorch(lr > 0 ? lr : 1e-3);
-  if (name == "adam-keras") return optim::adam::keras(lr > 0 ? lr : 1e-3);
-  if (name == "sgd") return optim::sgd{.lr = lr > 0 ? lr : 0.01, .momentum = momentum >= 0 ? momentum : 0.9};
-  if (name == "rmsprop") {
-    auto r = optim::rmsprop::pytorch(lr > 0 ? lr : 1e-3);
-    if (momentum >= 0) r.momentum = momentum;
-    return r;
-  }
-  if (name == "rmsprop-keras") {
-    auto r = optim::rmsprop::keras(lr > 0 ? lr : 1e-3);
-    if (momentum >= 0) r.momentum = momentum;
-    return r;
-  }
-  throw value_error("unknown optimizer '" + name + "'");
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,8 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", epochs, "Epochs per trial (default: the protocol's)");
   app.add_option("--trials", trials, "Trials (default: the protocol's)");
   app.add_option("--batch", batch, "Mini-batch size (default: the protocol's, 64)");
-  app.add_option("--optimizer", optimizer, "adam, adam-keras, sgd, rmsprop or rmsprop-keras (default: the protocol's arms)")
-      ->check(CLI::IsMember({"adam", "adam-keras", "sgd", "rmsprop", "rmsprop-keras"}));
+  app.add_option("--optimizer", optimizer, "One of the optimizer presets (default: the protocol's arms)")
+      ->check(CLI::IsMember(bench::optimizer_names()));
   app.add_option("--lr", lr, "Learning rate (with --optimizer; default: the optimizer's)");
   app.add_option("--momentum", momentum, "Momentum for sgd (default 0.9) and rmsprop (default 0)");
   app.add_option("--init", init, "Initialisation scheme: glorot_uniform, he_uniform, torch_default, ... (default: the protocol's)");
@@ -128,7 +112,7 @@ int main(int argc, char** argv) {
     if (seed) proto.seed = seed;
     if (!init.empty()) proto.init = parse_init_scheme(init);
     if (!optimizer.empty()) {
-      const auto opt = make_optimizer(optimizer, lr, momentum);
+      const auto opt = bench::parse_optimizer(optimizer, lr, momentum);
       proto.arms = {{bench::describe(opt), opt}};
     } else if (lr > 0) {
       for (auto& a : proto.arms) {
@@ -150,7 +134,6 @@ int main(int argc, char** argv) {
     auto train = read_idx_dataset(data / "train-images-idx3-ubyte.gz", data / "train-labels-idx1-ubyte.gz", 10,
                                   "Fashion-MNIST train");
     auto test = read_idx_dataset(data / "t10k-images-idx3-ubyte.gz", data / "t10k-labels-idx1-ubyte.gz", 10, "Fashion-MNIST test");
-    train.norm = test.norm = proto.norm;
     std::cerr << "fashion_mnist: protocol " << proto.name << ": " << proto.trials << " trial(s) x " << proto.epochs
               << " epoch(s) x " << proto.arms.size() << " arm(s) x " << chosen.size() << " policy(ies), batch "
               << proto.batch_size << (proto.train_samples ? ", first " + std::to_string(proto.train_samples) + " training images" : "")

@@ -21,7 +21,7 @@ bench::policy_entry<Net, In> cudnn_entry() {
     return "cnnbench cudnn (" + (name.empty() ? std::string("no CUDA device") : name) + ")";
   };
   e.make = [](const bench::policy_options& o, const network<Net, In>& net) {
-    return bench::make_trainer(exec::cudnn{.device = o.device, .seed = o.seed}, net);
+    return bench::make_trainer(exec::cudnn{.device = o.device, .seed = o.seed}, net, o.loss);
   };
   e.unavailable = [](const bench::policy_options& o) {
     const std::string why = exec::cudnn::unavailable_reason(o.device);

@@ -20,7 +20,7 @@ bench::policy_entry<Net, In> libtorch_entry() {
   };
   e.make = [](const bench::policy_options& o, const network<Net, In>& net) {
     return bench::make_trainer(exec::libtorch{.device = "cpu", .threads = exec::eigen_cpu{.threads = o.threads}.resolved_threads()},
-                               net);
+                               net, o.loss);
   };
   return e;
 }

@@ -50,6 +50,8 @@ class rng {
   constexpr rng(std::uint64_t seed, std::uint64_t stream = 0) noexcept
       : key_(detail::splitmix64(seed ^ detail::splitmix64(stream + 0x632be59bd9b4e019ull))) {}
 
+  /// The stream's key (the SplitMix64 state of element 0), for device code that recomputes at(i).
+  constexpr std::uint64_t key() const noexcept { return key_; }
   /// The i-th 64-bit value of this stream, without touching the counter: SplitMix64's output for state
   /// key + i * golden gamma, i.e. element i of the SplitMix64 sequence that starts at the stream's key.
   constexpr std::uint64_t at(std::uint64_t i) const noexcept { return detail::splitmix64(key_ + i * 0x9e3779b97f4a7c15ull); }

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace cnnbench {
 
@@ -53,6 +54,19 @@ struct real {
   constexpr double value() const noexcept { return static_cast<double>(scaled) / scale; }
   friend constexpr bool operator==(real, real) = default;
 };
+
+/// "{c, h, w}", the notation of the compiler's diagnostics.
+inline std::string to_string(shape s) {
+  // std::to_string pieces appended one by one (operator+ chains make g++ 12 -O3 report a false -Wrestrict)
+  std::string r = "{";
+  r += std::to_string(s.c);
+  r += ", ";
+  r += std::to_string(s.h);
+  r += ", ";
+  r += std::to_string(s.w);
+  r += "}";
+  return r;
+}
 
 namespace detail {
 /// Output extent of a valid (unpadded) window: floor((in - k) / s) + 1, or 0 when k > in.

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "detail/format.hpp"
 #include "sequential.hpp"
 
 namespace cnnbench {
@@ -108,14 +109,6 @@ constexpr auto make_summary(type_list<Bs...> list) {
   return s;
 }
 
-inline std::string with_commas(std::size_t v) {
-  std::string digits = std::to_string(v), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 }  // namespace detail
 
 /// Keras-style text of an output shape: "(None, 16, 28, 28)", or "(None, 576)" when flat.
@@ -123,13 +116,6 @@ inline std::string keras_shape(shape s) {
   std::ostringstream o;
   if (s.flat()) o << "(None, " << s.c << ")";
   else o << "(None, " << s.c << ", " << s.h << ", " << s.w << ")";
-  return o.str();
-}
-
-/// "{c, h, w}", the notation of the compiler's diagnostics.
-inline std::string to_string(shape s) {
-  std::ostringstream o;  // (not operator+ chains: g++ 12 -O3 reports a false -Wrestrict in them)
-  o << "{" << s.c << ", " << s.h << ", " << s.w << "}";
   return o.str();
 }
 

@@ -44,7 +44,7 @@ dataset tiny(normalization norm) {
   d.norm = norm;
   d.mean = {0.5f, 0.25f};
   d.stddev = {0.5f, 0.25f};
-  d.validate();
+  d.check();
   return d;
 }
 
@@ -238,7 +238,7 @@ TEST_CASE("dataset::slice copies a range of samples, and out-of-range slices thr
   CHECK(s.pixels == std::vector<std::uint8_t>{10, 11, 20, 21, 30, 31});
   CHECK(s.sample_shape == d.sample_shape);
   CHECK(s.classes == 5);
-  s.validate();
+  s.check();
   CHECK(d.slice(5, 0).size() == 0);
   CHECK(d.slice(0, 5).pixels == d.pixels);
   CHECK_THROWS_AS(d.slice(4, 2), value_error);
@@ -256,18 +256,18 @@ TEST_CASE("dataset::slice copies a range of samples, and out-of-range slices thr
 }
 
 TEST_CASE("dataset::validate rejects inconsistent parts with data_error", "[data][dataset]") {
-  CHECK_NOTHROW(tiny(normalization::mean_std).validate());
+  CHECK_NOTHROW(tiny(normalization::mean_std).check());
   dataset d = tiny(normalization::unit);
   d.pixels.pop_back();
-  CHECK_THROWS_AS(d.validate(), data_error);
+  CHECK_THROWS_AS(d.check(), data_error);
   d = tiny(normalization::unit);
   d.labels[1] = 4;  // classes = 4
-  CHECK_THROWS_AS(d.validate(), data_error);
+  CHECK_THROWS_AS(d.check(), data_error);
   d.labels[1] = -1;
-  CHECK_THROWS_AS(d.validate(), data_error);
+  CHECK_THROWS_AS(d.check(), data_error);
   d = tiny(normalization::mean_std);
   d.stddev.pop_back();
-  CHECK_THROWS_AS(d.validate(), data_error);
+  CHECK_THROWS_AS(d.check(), data_error);
 }
 
 // ---- synthetic_dataset ------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ TEST_CASE("synthetic_dataset: requested shape, size and classes, uint8 pixels, x
     CHECK(d.values.empty());
     CHECK(d.norm == normalization::unit);
     CHECK(std::all_of(d.labels.begin(), d.labels.end(), [](std::int32_t l) { return l >= 0 && l < 7; }));
-    d.validate();
+    d.check();
   }
   CHECK(synthetic_dataset(shape{1, 28, 28}, 3, 10, 42).name == "synthetic/1x28x28/seed42");
   CHECK(synthetic_dataset(shape{1, 28, 28}, 3, 10, 42, "mine").name == "mine");

@@ -289,7 +289,7 @@ TEST_CASE("CIFAR-10 subset: 1,017 records per batch, first labels and class coun
     CHECK(d.pixels.size() == 5085u * 3072u);
     for (std::size_t f = 0; f < 5; ++f) CHECK(first_labels(d, f * 1017, 10) == first[f]);
     CHECK(class_counts(d) == std::array<std::size_t, 10>{517, 524, 490, 493, 537, 475, 503, 516, 529, 501});
-    d.validate();
+    d.check();
   }
   SECTION("cifar10_test: test_batch.bin, with the test class counts") {
     const dataset d = cifar10_test(cifar_dir);

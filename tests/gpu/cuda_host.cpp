@@ -14,6 +14,8 @@
 #include <cnnbench/backend/cuda/optimizers.hpp>
 #include <cnnbench/backend/cuda/plan.hpp>
 #include <cnnbench/backend/eigen/kernels.hpp>
+#include <cnnbench/backend/host/losses.hpp>
+#include <cnnbench/backend/host/optimizers.hpp>
 #include <cnnbench/cnnbench.hpp>
 #include <cnnbench/exec/cudnn.hpp>
 
@@ -175,8 +177,8 @@ void check_max_pool(std::uint64_t seed, std::size_t n) {
   cpu_kernel_env env;
   be::kernel<L, In> k;
   std::vector<float> y_cpu(n * Out.size()), dx_cpu(n * In.size());
-  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), 0, n, nullptr);
-  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), 0, n, nullptr, nullptr);
+  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), n, nullptr);
+  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), n, nullptr, nullptr);
 
   std::vector<float> y(n * Out.size()), dx(n * In.size(), NAN);
   std::vector<int> arg(n * Out.size(), -1);
@@ -204,8 +206,8 @@ void check_avg_pool(std::uint64_t seed, std::size_t n) {
   cpu_kernel_env env;
   be::kernel<L, In> k;
   std::vector<float> y_cpu(n * Out.size()), dx_cpu(n * In.size());
-  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), 0, n, nullptr);
-  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), 0, n, nullptr, nullptr);
+  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), n, nullptr);
+  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), n, nullptr, nullptr);
   std::vector<float> y(n * Out.size()), dx(n * In.size());
   const float inv = 1.0f / static_cast<float>(K * K);
   hm::cnb_avgpool_fwd(static_cast<long long>(n * Out.size()), x.data(), y.data(), int(In.h), int(In.w), int(Out.h), int(Out.w),
@@ -237,16 +239,16 @@ void check_explicit_padding(std::uint64_t seed, std::size_t n) {
                        0.0f);
   be::kernel<Same, In> same_k;
   std::vector<float> y_ref(n * Out.size()), dx_ref(n * In.size()), dw_ref(w.size(), 0.0f);
-  same_k.forward(env.ctx(n, true), x.data(), y_ref.data(), 0, n, w.data());
-  same_k.backward(env.ctx(n, true), x.data(), y_ref.data(), dy.data(), dx_ref.data(), 0, n, w.data(), dw_ref.data());
+  same_k.forward(env.ctx(n, true), x.data(), y_ref.data(), n, w.data());
+  same_k.backward(env.ctx(n, true), x.data(), y_ref.data(), dy.data(), dx_ref.data(), n, w.data(), dw_ref.data());
 
   std::vector<float> xp(n * Padded.size(), NAN);
   hm::cnb_pad2d(static_cast<long long>(xp.size()), x.data(), xp.data(), int(In.h), int(In.w), int(p.padded_h), int(p.padded_w),
                 int(p.pad_top), int(p.pad_left));
   be::kernel<Valid, Padded> valid_k;
   std::vector<float> y(n * Out.size()), dxp(n * Padded.size()), dx(n * In.size(), NAN), dw(w.size(), 0.0f);
-  valid_k.forward(env.ctx(n, true), xp.data(), y.data(), 0, n, w.data());
-  valid_k.backward(env.ctx(n, true), xp.data(), y.data(), dy.data(), dxp.data(), 0, n, w.data(), dw.data());
+  valid_k.forward(env.ctx(n, true), xp.data(), y.data(), n, w.data());
+  valid_k.backward(env.ctx(n, true), xp.data(), y.data(), dy.data(), dxp.data(), n, w.data(), dw.data());
   hm::cnb_crop2d(static_cast<long long>(dx.size()), dxp.data(), dx.data(), int(In.h), int(In.w), int(p.padded_h),
                  int(p.padded_w), int(p.pad_top), int(p.pad_left));
   CHECK(max_abs_diff(y, y_ref) <= 1e-5);
@@ -264,7 +266,7 @@ void check_optimizer(const Opt& opt, const char* what) {
   for (std::uint64_t t = 1; t <= 4; ++t) {
     const auto g = random_floats(n, 10 + t, 0.1);
     float* state[2] = {s_cpu[0].data(), s_cpu[1].data()};
-    opt.update(p_cpu.data(), g.data(), state, n, t);
+    cnnbench::backend::host::update(opt, p_cpu.data(), g.data(), state, n, t);
     cu::update_host(opt, t, p_gpu.data(), g.data(), s_gpu[0].data(), s_gpu[1].data(), static_cast<long long>(n));
   }
   for (std::size_t i = 0; i < n; ++i) {
@@ -289,7 +291,7 @@ TEST_CASE("conv plan: symmetric padding goes to cuDNN, uneven padding becomes an
   check_conv_plan<Conv<2, 4, 1, same>, shape{1, 7, 7}>({1, 2, 1, 2, true, 10, 10, 0, 0, 7, 7});
   check_conv_plan<Conv<2, 2, 1, same>, shape{3, 5, 6}>({0, 1, 0, 1, true, 6, 7, 0, 0, 5, 6});
   // stride 2: odd kernel on an even size pads 0 before and 1 after; on an odd size 1 and 1
-  check_conv_plan<Conv<3, 3, 2, same>, shape{1, 32, 32}>({0, 1, 0, 1, true, 33, 33, 0, 0, 16, 16});
+  check_conv_plan<Conv<3, 3, 2, same>, shape{1, 32, 32}>({0, 1, 0, 1, true, 33, 33, 0, 16, 16});
   check_conv_plan<Conv<3, 3, 2, same>, shape{1, 31, 31}>({1, 1, 1, 1, false, 31, 31, 1, 1, 16, 16});
   // even kernel with an even total: symmetric after all
   check_conv_plan<Conv<4, 4, 2, same>, shape{1, 8, 8}>({1, 1, 1, 1, false, 8, 8, 1, 1, 4, 4});
@@ -589,8 +591,8 @@ TEST_CASE("dropout: the device kernel's mask is eigen_cpu's, bit for bit", "[cud
     cpu_kernel_env env;
     be::kernel<L, In> k;
     std::vector<float> y_cpu(x.size()), dx_cpu(x.size());
-    k.forward(env.ctx(n, true, 42, step, 6), x.data(), y_cpu.data(), 0, n, nullptr);
-    k.backward(env.ctx(n, true, 42, step, 6), x.data(), y_cpu.data(), x.data(), dx_cpu.data(), 0, n, nullptr, nullptr);
+    k.forward(env.ctx(n, true, 42, step, 6), x.data(), y_cpu.data(), n, nullptr);
+    k.backward(env.ctx(n, true, 42, step, 6), x.data(), y_cpu.data(), x.data(), dx_cpu.data(), n, nullptr, nullptr);
     const float scale = static_cast<float>(1.0 / (1.0 - 0.3));
     const auto threshold = static_cast<unsigned long long>(0.3 * 4294967296.0);
     std::vector<float> y(x.size()), dx(x.size());
@@ -618,7 +620,7 @@ TEST_CASE("dropout: the device kernel's mask is eigen_cpu's, bit for bit", "[cud
     c.step = 3;
     c.layer = 6;
     c.team = &team;
-    k.forward(c, x.data() + b0 * In.size(), y3.data() + b0 * In.size(), 0, b1 - b0, nullptr);
+    k.forward(c, x.data() + b0 * In.size(), y3.data() + b0 * In.size(), b1 - b0, nullptr);
   });
   hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), y.data(), cu::dropout_key(42, 3, 6),
                   static_cast<unsigned long long>(0.3 * 4294967296.0), static_cast<float>(1.0 / 0.7));
@@ -655,8 +657,8 @@ TEST_CASE("average pooling, global average pooling, padding and bias kernels mat
   cpu_kernel_env env;
   be::kernel<GlobalAvgPool, In> g;
   std::vector<float> y_cpu(n * In.c), dx_cpu(n * In.size()), y(n * In.c), dx(n * In.size());
-  g.forward(env.ctx(n, true), x.data(), y_cpu.data(), 0, n, nullptr);
-  g.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), 0, n, nullptr, nullptr);
+  g.forward(env.ctx(n, true), x.data(), y_cpu.data(), n, nullptr);
+  g.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), n, nullptr, nullptr);
   hm::cnb_gap_fwd(static_cast<long long>(n * In.c), x.data(), y.data(), int(In.h * In.w));
   hm::cnb_gap_bwd(static_cast<long long>(n * In.size()), dy.data(), dx.data(), int(In.h * In.w));
   CHECK(y == y_cpu);
@@ -667,8 +669,8 @@ TEST_CASE("average pooling, global average pooling, padding and bias kernels mat
   be::kernel<Z, In> z;
   const auto dz = random_floats(n * ZO.size(), 16);
   std::vector<float> zy_cpu(n * ZO.size()), zdx_cpu(n * In.size()), zy(n * ZO.size(), NAN), zdx(n * In.size(), NAN);
-  z.forward(env.ctx(n, true), x.data(), zy_cpu.data(), 0, n, nullptr);
-  z.backward(env.ctx(n, true), x.data(), zy_cpu.data(), dz.data(), zdx_cpu.data(), 0, n, nullptr, nullptr);
+  z.forward(env.ctx(n, true), x.data(), zy_cpu.data(), n, nullptr);
+  z.backward(env.ctx(n, true), x.data(), zy_cpu.data(), dz.data(), zdx_cpu.data(), n, nullptr, nullptr);
   hm::cnb_pad2d(static_cast<long long>(zy.size()), x.data(), zy.data(), int(In.h), int(In.w), int(ZO.h), int(ZO.w), 2, 2);
   hm::cnb_crop2d(static_cast<long long>(zdx.size()), dz.data(), zdx.data(), int(In.h), int(In.w), int(ZO.h), int(ZO.w), 2, 2);
   CHECK(zy == zy_cpu);
@@ -698,8 +700,8 @@ TEST_CASE("loss kernels: per-sample loss, gradient and correct flag equal loss/*
   y[3] = 5;  // tied with 2, which comes first: not correct
   const float scale = 1.0f / static_cast<float>(n);
   std::vector<float> dz_cpu(n * classes), dz(n * classes);
-  const double sum_cpu = loss::softmax_cross_entropy::forward_backward(z.data(), y.data(), 0, n, classes, scale, dz_cpu.data());
-  const std::size_t correct_cpu = loss::softmax_cross_entropy::correct(z.data(), y.data(), 0, n, classes);
+  const double sum_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::forward_backward(z.data(), y.data(), n, classes, scale, dz_cpu.data());
+  const std::size_t correct_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::correct(z.data(), y.data(), n, classes);
   std::vector<double> l(n);
   std::vector<int> c(n);
   hm::cnb_softmax_xent(static_cast<long long>(n), z.data(), y.data(), int(classes), scale, dz.data(), l.data(), c.data());
@@ -721,8 +723,8 @@ TEST_CASE("loss kernels: per-sample loss, gradient and correct flag equal loss/*
   std::vector<std::int32_t> yb(n);
   for (auto& v : yb) v = static_cast<std::int32_t>(r.below(2));
   std::vector<float> db_cpu(n), db(n);
-  const double bsum_cpu = loss::binary_cross_entropy::forward_backward(zb.data(), yb.data(), 0, n, 1, scale, db_cpu.data());
-  const std::size_t bcorrect_cpu = loss::binary_cross_entropy::correct(zb.data(), yb.data(), 0, n, 1);
+  const double bsum_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::forward_backward(zb.data(), yb.data(), n, 1, scale, db_cpu.data());
+  const std::size_t bcorrect_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::correct(zb.data(), yb.data(), n, 1);
   hm::cnb_binary_xent(static_cast<long long>(n), zb.data(), yb.data(), scale, db.data(), l.data(), c.data());
   double bsum = 0;
   std::size_t bcorrect = 0;
@@ -845,8 +847,8 @@ TEST_CASE("Dense's cuBLAS calls (column-major operands, transposes, leading dime
   cpu_kernel_env env;
   be::kernel<L, In> k;
   std::vector<float> y_cpu(n * U), dx_cpu(n * In.c), dw_cpu(w.size(), 0.0f);
-  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), 0, n, w.data());
-  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), 0, n, w.data(), dw_cpu.data());
+  k.forward(env.ctx(n, true), x.data(), y_cpu.data(), n, w.data());
+  k.backward(env.ctx(n, true), x.data(), y_cpu.data(), dy.data(), dx_cpu.data(), n, w.data(), dw_cpu.data());
   const int I = int(In.c), Ui = int(U), N = int(n);
   std::vector<float> y(n * U), dx(n * In.c), dw(w.size());
   reference_gemm(cu::dense_gemm::forward(x.data(), w.data(), y.data(), N, I, Ui));

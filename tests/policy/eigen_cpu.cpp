@@ -195,7 +195,7 @@ TEST_CASE("fit learns a separable problem and reports epochs, and a diverging ru
   network<Net, in> net(init_scheme::glorot_uniform, 2);
   std::size_t epochs_seen = 0;
   fit_options o{.epochs = 3, .batch_size = 16, .seed = 1, .validation = &d};
-  o.on_epoch = [&](const epoch_stats&) { ++epochs_seen; };
+  o.on_epoch = [&](const epoch_record&) { ++epochs_seen; };
   const auto h = fit(exec::eigen_cpu{.threads = 2}, net, d, optim::adam{.lr = 1e-2}, o);
   REQUIRE(h.size() == 3);
   REQUIRE(epochs_seen == 3);

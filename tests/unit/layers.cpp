@@ -69,7 +69,7 @@ void check_layer(std::uint64_t seed, bool training, std::size_t n = 3, tolerance
   ctx.state = state_run.data();
   ctx.team = &team;
   std::vector<float> y(n * Out.size(), NAN);
-  k.forward(ctx, x.data(), y.data(), 0, n, w.data());
+  k.forward(ctx, x.data(), y.data(), n, w.data());
 
   const ref::mode m{training, seed, 3, 5, nullptr};
   std::vector<double> state_ref = state_d;
@@ -97,7 +97,7 @@ void check_layer(std::uint64_t seed, bool training, std::size_t n = 3, tolerance
 
   // ---- backward
   std::vector<float> dx(n * In.size(), NAN), dw(P, 0.0f);
-  k.backward(ctx, x.data(), y.data(), dy.data(), dx.data(), 0, n, w.data(), dw.data());
+  k.backward(ctx, x.data(), y.data(), dy.data(), dx.data(), n, w.data(), dw.data());
 
   // L(x, w) = sum(ref(x, w) * r), in double; the reference uses the kernel's statistics mode.
   auto objective = [&](const std::vector<double>& xv, const std::vector<double>& wv) {
@@ -199,7 +199,7 @@ TEST_CASE("Dropout kernel: identity at inference, the documented mask in trainin
   ctx.seed = 9;
   ctx.team = &team;
   std::vector<float> x(16 * in.size(), 1.0f), y(x.size());
-  k.forward(ctx, x.data(), y.data(), 0, 16, nullptr);
+  k.forward(ctx, x.data(), y.data(), 16, nullptr);
   std::size_t kept = 0;
   for (float v : y) {
     REQUIRE((v == 0.0f || std::fabs(v - 1.0f / 0.75f) < 1e-6f));
@@ -210,7 +210,7 @@ TEST_CASE("Dropout kernel: identity at inference, the documented mask in trainin
   // Another step draws another mask.
   ctx.step = 1;
   std::vector<float> y2(x.size());
-  k.forward(ctx, x.data(), y2.data(), 0, 16, nullptr);
+  k.forward(ctx, x.data(), y2.data(), 16, nullptr);
   REQUIRE(y2 != y);
 }
 

@@ -1,6 +1,7 @@
 // Optimizer updates against their formulas, evaluated here in double precision step by step, for
 // every documented option and preset (the PyTorch side is also checked against torch.optim by the
 // oracle test; the Keras variants only here, since torch has no equivalent).
+#include <cnnbench/backend/host/optimizers.hpp>
 #include <cnnbench/optim.hpp>
 
 #include <cmath>
@@ -24,7 +25,7 @@ void check(const Opt& opt, Formula formula, double tol = 2e-6) {
   std::vector<double> a(n, 0.0), b(n, 0.0);  // the formula's own state
   for (std::uint64_t t = 1; t <= grads.size(); ++t) {
     std::vector<float> g(grads[t - 1].begin(), grads[t - 1].end());
-    opt.update(p.data(), g.data(), state, n, t);
+    cnnbench::backend::host::update(opt, p.data(), g.data(), state, n, t);
     for (std::size_t i = 0; i < n; ++i) formula(want[i], grads[t - 1][i], a[i], b[i], t);
     for (std::size_t i = 0; i < n; ++i) {
       INFO(Opt::name << " step " << t << " element " << i);
@@ -50,9 +51,9 @@ TEST_CASE("sgd: plain, momentum, nesterov, weight decay, Keras time decay", "[op
     b = 0.5 * b + g;
     p -= 0.1 / (1 + 0.1 * static_cast<double>(t - 1)) * b;
   });
-  REQUIRE_THROWS_AS(optim::sgd{.lr = -0.1}.validate(), value_error);
-  REQUIRE_THROWS_AS((optim::sgd{.nesterov = true}.validate()), value_error);
-  REQUIRE_NOTHROW(optim::sgd{.lr = 0.1, .momentum = 0.9}.validate());
+  REQUIRE_THROWS_AS(optim::sgd{.lr = -0.1}.check(), value_error);
+  REQUIRE_THROWS_AS((optim::sgd{.nesterov = true}.check()), value_error);
+  REQUIRE_NOTHROW(optim::sgd{.lr = 0.1, .momentum = 0.9}.check());
 }
 
 TEST_CASE("adam: PyTorch and Keras epsilon placement, presets", "[optim][adam]") {
@@ -70,7 +71,7 @@ TEST_CASE("adam: PyTorch and Keras epsilon placement, presets", "[optim][adam]")
   check(optim::adam{.lr = 0.01, .beta1 = 0.8, .beta2 = 0.99, .eps = 1e-3}, formula(0.01, 0.8, 0.99, 1e-3, false));
   STATIC_REQUIRE(optim::adam::keras().eps == 1e-7);
   STATIC_REQUIRE(optim::adam::pytorch().eps == 1e-8);
-  REQUIRE_THROWS_AS(optim::adam{.beta1 = 1.0}.validate(), value_error);
+  REQUIRE_THROWS_AS(optim::adam{.beta1 = 1.0}.check(), value_error);
 }
 
 TEST_CASE("rmsprop: epsilon outside (PyTorch, Keras 2) and inside the square root (tf.keras), momentum",
@@ -91,7 +92,7 @@ TEST_CASE("rmsprop: epsilon outside (PyTorch, Keras 2) and inside the square roo
   check(optim::rmsprop::keras(), formula(1e-3, 0.9, 1e-7, true, 0));
   check(optim::rmsprop::keras2(), formula(1e-3, 0.9, 1e-8, false, 0));
   check(optim::rmsprop{.lr = 1e-3, .rho = 0.9, .eps = 1e-6, .momentum = 0.9}, formula(1e-3, 0.9, 1e-6, false, 0.9));
-  REQUIRE_THROWS_AS(optim::rmsprop{.rho = 1.5}.validate(), value_error);
+  REQUIRE_THROWS_AS(optim::rmsprop{.rho = 1.5}.check(), value_error);
 }
 
 TEST_CASE("the optimizer concept accepts the three optimizers", "[optim]") {

@@ -2,8 +2,9 @@
 // published table.
 //
 // A protocol fixes everything a comparison depends on: the model (by id; the type lives in the
-// program), data and normalisation, initialisation, batch size, epochs, trials and seeds, the batch
-// order, and one or more "arms" (an optimizer configuration each: a write-up that used different
+// program), data and normalisation (applied by the harness to every batch), the loss, the
+// evaluation rule, initialisation, batch size, epochs, trials and seeds, the batch order, and one
+// or more "arms" (an optimizer configuration each: a write-up that used different
 // optimizers per framework becomes one arm per optimizer). Every policy runs every arm and trial from
 // the same initial weights and through the same batches. `published` holds the write-up's own table
 // (figures on their authors' hardware), printed beside ours; `notes` records what the write-up left
@@ -11,23 +12,72 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../detail/type_list.hpp"
+#include "../error.hpp"
+#include "../exec/policy.hpp"
 #include "../init.hpp"
+#include "../loss.hpp"
 #include "../optim.hpp"
 
 namespace cnnbench::bench {
 
-/// Any of the optimizers, chosen at run time.
-using optimizer_config = std::variant<optim::sgd, optim::adam, optim::rmsprop>;
+namespace detail {
+template <class List>
+struct variant_of;
+template <class... Ts>
+struct variant_of<cnnbench::detail::type_list<Ts...>> {
+  using type = std::variant<Ts...>;
+};
+}  // namespace detail
 
-/// "Adam lr 0.001 (PyTorch eps)", "SGD lr 0.1 momentum 0.9 weight decay 1e-06", ...
-std::string describe(const optimizer_config& o);
+/// Any of the optimizers of optim::all, chosen at run time.
+using optimizer_config = typename detail::variant_of<optim::all>::type;
+/// Any of the losses of loss::all, chosen at run time.
+using loss_config = typename detail::variant_of<loss::all>::type;
+
+/// "Adam lr 0.001 betas 0.9/0.999 eps 1e-08", "SGD lr 0.1 momentum 0.9 weight decay 1e-06", ...
+inline std::string describe(const optimizer_config& o) {
+  return std::visit([](const auto& opt) { return opt.describe(); }, o);
+}
+/// The loss's name, "softmax_cross_entropy".
+inline std::string describe(const loss_config& l) {
+  return std::visit([](const auto& loss) { return std::string(std::decay_t<decltype(loss)>::name); }, l);
+}
+
+/// Every command-line optimizer name (the presets of every optimizer in optim::all):
+/// "sgd", "adam", "adam-keras", "rmsprop", "rmsprop-keras", "rmsprop-keras2".
+inline std::vector<std::string> optimizer_names() {
+  std::vector<std::string> names;
+  cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto tag) {
+    for (auto n : decltype(tag)::type::presets) names.emplace_back(n);
+  });
+  return names;
+}
+/// The optimizer a command line names (one of optimizer_names()), with learning rate `lr` and
+/// momentum `momentum` where given (lr <= 0, momentum < 0: the preset's). Throws value_error for an
+/// unknown name, listing the known ones.
+inline optimizer_config parse_optimizer(std::string_view name, double lr = 0, double momentum = -1) {
+  std::optional<optimizer_config> found;
+  cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto tag) {
+    using O = typename decltype(tag)::type;
+    for (auto n : O::presets)
+      if (!found && n == name) found = O::preset(name, lr, momentum);
+  });
+  if (!found) {
+    std::string known;
+    for (const auto& n : optimizer_names()) known += (known.empty() ? "" : ", ") + n;
+    throw value_error("unknown optimizer '" + std::string(name) + "' (known: " + known + ")");
+  }
+  return *found;
+}
 
 /// One optimizer configuration of a protocol.
 struct arm {
@@ -55,7 +105,10 @@ struct protocol {
   std::size_t batch_size = 64;
   std::uint64_t seed = 1;      ///< trial t (0-based) uses seed + t for its initial weights and batch order
   init_scheme init = init_scheme::glorot_uniform;
-  normalization norm = normalization::unit;
+  normalization norm = normalization::unit;   ///< applied by the harness to every batch it gathers
+                                              ///< (mean_std: with the dataset's per-channel values)
+  loss_config loss = loss::softmax_cross_entropy{};
+  eval_rule eval = eval_rule::all_samples;   ///< which test samples are scored
   bool shuffle = true;
   bool drop_last = false;
   std::size_t train_samples = 0;  ///< 0 = the whole training set, else its first n images
@@ -65,39 +118,5 @@ struct protocol {
   std::string published_source;  ///< where the published table comes from
   std::vector<std::string> notes;
 };
-
-inline std::string describe(const optimizer_config& o) {
-  auto num = [](double v) {
-    std::string s = std::to_string(v);
-    if (v != 0 && (v < 1e-3 || v >= 1e6)) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", v);
-      return std::string(buf);
-    }
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
-  };
-  struct visitor {
-    decltype(num)& n;
-    std::string operator()(const optim::sgd& s) const {
-      std::string r = "SGD lr " + n(s.lr);
-      if (s.momentum) r += " momentum " + n(s.momentum) + (s.nesterov ? " (Nesterov)" : "");
-      if (s.weight_decay) r += " weight decay " + n(s.weight_decay);
-      if (s.decay) r += " time decay " + n(s.decay);
-      return r;
-    }
-    std::string operator()(const optim::adam& a) const {
-      return "Adam lr " + n(a.lr) + " betas " + n(a.beta1) + "/" + n(a.beta2) + " eps " + n(a.eps) +
-             (a.mode == optim::adam::epsilon_mode::keras ? " (Keras epsilon hat)" : "") +
-             (a.weight_decay ? " weight decay " + n(a.weight_decay) : "");
-    }
-    std::string operator()(const optim::rmsprop& r) const {
-      return "RMSprop lr " + n(r.lr) + " rho " + n(r.rho) + " eps " + n(r.eps) + (r.eps_inside_sqrt ? " (inside sqrt)" : "") +
-             (r.momentum ? " momentum " + n(r.momentum) : "");
-    }
-  };
-  return std::visit(visitor{num}, o);
-}
 
 }  // namespace cnnbench::bench

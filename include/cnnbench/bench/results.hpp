@@ -12,21 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "../exec/policy.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
 
 namespace cnnbench::bench {
 
-struct epoch_record {
-  std::size_t epoch = 0;          ///< 1-based
-  double train_loss = NAN;        ///< mean of the epoch's step losses (training mode)
-  double train_accuracy = NAN;    ///< inference accuracy on the training set (when measured)
-  double test_loss = NAN;         ///< inference on the test set after the epoch
-  double test_accuracy = NAN;
-  double train_seconds = 0;       ///< the epoch's training loop
-  std::size_t images = 0;
-  double images_per_second() const { return train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0; }
-};
+/// One epoch of one trial (the library's record: exec/policy.hpp).
+using epoch_record = cnnbench::epoch_record;
 
 struct trial_record {
   std::string policy;           ///< policy id, "eigen_cpu"

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "../exec/eigen_cpu.hpp"
-#include "../exec/policy.hpp"
+#include "../exec/runner.hpp"
 #include "../loss.hpp"
 #include "../network.hpp"
 #include "protocol.hpp"
@@ -45,19 +45,42 @@ class trainer {
   virtual void reserve(std::size_t) {}
 };
 
-/// trainer over any runner with the protocol of exec/policy.hpp (softmax cross-entropy).
+/// trainer over any runner of the protocol of exec/runner.hpp, with the protocol's loss.
 template <class Net, shape In, class Runner>
 class runner_trainer final : public trainer<Net, In> {
  public:
-  /// Prepares the runner in place (runners own threads or devices and need not be movable).
+  static_assert(runner_for<Runner, Net, In>, "cnnbench: not a runner of this network (see exec/runner.hpp)");
+  /// Prepares the runner in place (runners own threads or devices and need not be movable). Throws
+  /// value_error when `loss` does not fit the model's output (e.g. binary cross-entropy on 10 logits).
   template <class Policy>
-  runner_trainer(const Policy& policy, const network<Net, In>& net) : run_(prepare(policy, net)) {}
+  runner_trainer(const Policy& policy, const network<Net, In>& net, const loss_config& loss)
+      : loss_(loss), run_(prepare(policy, net)) {
+    std::visit(
+        [](const auto& l) {
+          using L = std::decay_t<decltype(l)>;
+          if constexpr (!L::template accepts<output_shape_v<Net, In>>)
+            throw value_error(std::string(L::name) + " does not fit the model's output " + to_string(output_shape_v<Net, In>));
+        },
+        loss_);
+  }
   float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n,
                    const optimizer_config& opt) override {
-    return std::visit([&](const auto& o) { return run_.template train_step<loss::softmax_cross_entropy>(x, y, n, o); }, opt);
+    return std::visit(
+        [&](const auto& l, const auto& o) -> float {
+          using L = std::decay_t<decltype(l)>;
+          if constexpr (L::template accepts<output_shape_v<Net, In>>) return run_.template train_step<L>(x, y, n, o);
+          else return NAN;  // refused in the constructor
+        },
+        loss_, opt);
   }
   batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) override {
-    return run_.template evaluate<loss::softmax_cross_entropy>(x, y, n);
+    return std::visit(
+        [&](const auto& l) -> batch_eval {
+          using L = std::decay_t<decltype(l)>;
+          if constexpr (L::template accepts<output_shape_v<Net, In>>) return run_.template evaluate<L>(x, y, n);
+          else return {};
+        },
+        loss_);
   }
   void store_to(network<Net, In>& net) override { run_.store_to(net); }
   std::size_t peak_device_bytes() const override {
@@ -70,14 +93,16 @@ class runner_trainer final : public trainer<Net, In> {
   Runner& runner() { return run_; }
 
  private:
+  loss_config loss_;
   Runner run_;
 };
 
-/// A trainer for `policy` prepared for `net` (loads its weights).
+/// A trainer for `policy` prepared for `net` (loads its weights), training with `loss`.
 template <class Policy, class Net, shape In>
-std::unique_ptr<trainer<Net, In>> make_trainer(const Policy& policy, const network<Net, In>& net) {
+std::unique_ptr<trainer<Net, In>> make_trainer(const Policy& policy, const network<Net, In>& net,
+                                               const loss_config& loss = loss::softmax_cross_entropy{}) {
   using R = decltype(prepare(policy, net));
-  return std::make_unique<runner_trainer<Net, In, R>>(policy, net);
+  return std::make_unique<runner_trainer<Net, In, R>>(policy, net, loss);
 }
 
 /// Run-time options every policy may use.
@@ -85,6 +110,7 @@ struct policy_options {
   int threads = 0;           ///< CPU threads (eigen_cpu; libtorch intra-op threads); 0 = all cores
   std::uint64_t seed = 0;    ///< dropout masks
   int device = 0;            ///< GPU index (cudnn; libtorch "cuda:<device>")
+  loss_config loss = loss::softmax_cross_entropy{};  ///< the protocol's loss (set by the harness)
 };
 
 /// One policy the harness can run.
@@ -132,7 +158,7 @@ class policy_registry {
       return "cnnbench eigen_cpu (" + std::to_string(t) + (t == 1 ? " thread)" : " threads)");
     };
     e.make = [](const policy_options& o, const network<Net, In>& net) {
-      return make_trainer(exec::eigen_cpu{.threads = o.threads, .seed = o.seed}, net);
+      return make_trainer(exec::eigen_cpu{.threads = o.threads, .seed = o.seed}, net, o.loss);
     };
     return e;
   }

@@ -4,12 +4,12 @@
 //
 // For each arm and trial t (seed = proto.seed + t): one initial network (proto.init, seed) and one
 // batch order (seed, shuffle, drop_last); every policy starts from a copy of those weights and trains
-// on the same batches in the same order. After each epoch the test set is evaluated (not timed).
+// on the same batches in the same order, normalised with proto.norm, with proto.loss, through the
+// library's one training loop (train_epoch) and evaluation (evaluate_batches, under proto.eval). After each epoch the test set is evaluated (not timed).
 // Per policy and trial it records the epochs, the training-loop time, images/s, the peak host memory
 // of that training run and the policy's peak device memory. A NaN/Inf loss ends that trial as
 // "diverged" and the run goes on; a policy that cannot run here (no GPU) is recorded as "skipped".
 #pragma once
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -19,6 +19,7 @@
 #include "../data/batches.hpp"
 #include "../data/dataset.hpp"
 #include "../error.hpp"
+#include "../exec/policy.hpp"
 #include "../network.hpp"
 #include "metrics.hpp"
 #include "progress.hpp"
@@ -36,24 +37,6 @@ struct run_options {
   std::function<void(const trial_record&)> on_trial{};
 };
 
-namespace detail {
-template <class Net, shape In>
-batch_eval evaluate_all(trainer<Net, In>& t, const dataset& d, std::size_t batch) {
-  batch_order order(d.size(), batch, 0, false);
-  const auto idx = order.epoch(0);
-  host_batch hb;
-  batch_eval total;
-  for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
-    hb.gather(d, order.batch(idx, b));
-    const auto e = t.evaluate(hb.x, hb.y, hb.n);
-    total.loss_sum += e.loss_sum;
-    total.correct += e.correct;
-    total.count += e.count;
-  }
-  return total;
-}
-}  // namespace detail
-
 template <class Net, shape In>
 run_result run_trials(const protocol& proto, const dataset& train_full, const dataset& test,
                       const std::vector<const policy_entry<Net, In>*>& policies, const run_options& o = {}) {
@@ -65,7 +48,7 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
   dataset subset;  // only when the protocol trains on a prefix: the full set is not copied
   if (proto.train_samples && proto.train_samples < train_full.size()) subset = train_full.slice(0, proto.train_samples);
   const dataset& train = subset.size() ? subset : train_full;
-  for (const auto& a : proto.arms) std::visit([](const auto& opt) { opt.validate(); }, a.optimizer);
+  for (const auto& a : proto.arms) std::visit([](const auto& opt) { opt.check(); }, a.optimizer);
 
   run_result result;
   result.proto = proto;
@@ -80,7 +63,6 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
   progress_line progress(o.quiet, total_images);
   std::size_t done = 0;
   peak_host_memory memory;
-  using clock = std::chrono::steady_clock;
 
   for (const auto& a : proto.arms)
     for (std::size_t t = 0; t < proto.trials; ++t) {
@@ -106,46 +88,33 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
         network<Net, In> net = initial;
         policy_options po = o.policy;
         po.seed = o.policy.seed + seed;
+        po.loss = proto.loss;
         auto tr = p->make(po, net);
         tr->reserve(proto.batch_size);  // allocations and algorithm searches stay out of the timed loop
         const std::string context = p->id + " | " + a.label + " | trial " + std::to_string(t + 1) + "/" + std::to_string(proto.trials);
-        host_batch hb;
         for (std::size_t e = 0; e < proto.epochs && rec.status == "ok"; ++e) {
-          epoch_record er;
-          er.epoch = e + 1;
-          const auto idx = order.epoch(e);
-          double loss_sum = 0;
-          std::size_t steps = 0;
-          const auto t0 = clock::now();
-          for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
-            hb.gather(train, order.batch(idx, b));
-            const float loss = tr->train_step(hb.x, hb.y, hb.n, a.optimizer);
-            er.images += hb.n;
-            done += hb.n;
-            if (!std::isfinite(loss)) {
-              rec.status = "diverged";
-              rec.detail = "loss " + std::to_string(loss) + " at epoch " + std::to_string(e + 1) + ", batch " +
-                           std::to_string(b + 1) + " of " + std::to_string(order.batches_per_epoch());
-              done += order.samples_per_epoch() - er.images + (proto.epochs - e - 1) * order.samples_per_epoch();
-              break;
-            }
-            loss_sum += loss;
-            ++steps;
-            const double secs = std::chrono::duration<double>(clock::now() - t0).count();
-            progress.update(context, e + 1, proto.epochs, b + 1, order.batches_per_epoch(), loss,
-                            secs > 0 ? static_cast<double>(er.images) / secs : 0.0, done);
-          }
-          er.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-          er.train_loss = steps ? loss_sum / static_cast<double>(steps) : NAN;
-          if (rec.status == "ok") {
+          const std::size_t done_before = done;
+          auto [er, diverged] = train_epoch(
+              train, proto.norm, order, e,
+              [&](const host_batch& hb) { return tr->train_step(hb.x, hb.y, hb.n, a.optimizer); },
+              [&](const step_progress& s) {
+                done = done_before + s.epoch_images;
+                progress.update(context, s.epoch, proto.epochs, s.batch, s.batches, s.loss,
+                                s.epoch_seconds > 0 ? static_cast<double>(s.epoch_images) / s.epoch_seconds : 0.0, done);
+              });
+          done = done_before + order.samples_per_epoch();
+          if (!diverged.empty()) {
+            rec.status = "diverged";
+            rec.detail = diverged;
+            done += (proto.epochs - e - 1) * order.samples_per_epoch();
+          } else {
             const std::size_t eb = o.eval_batch_size ? o.eval_batch_size : proto.batch_size;
-            const auto te = detail::evaluate_all(*tr, test, eb);
-            er.test_loss = te.loss_sum / static_cast<double>(te.count);
-            er.test_accuracy = static_cast<double>(te.correct) / static_cast<double>(te.count);
-            if (proto.evaluate_train) {
-              const auto tt = detail::evaluate_all(*tr, train, eb);
-              er.train_accuracy = static_cast<double>(tt.correct) / static_cast<double>(tt.count);
-            }
+            auto eval = [&](const host_batch& hb) { return tr->evaluate(hb.x, hb.y, hb.n); };
+            const auto te = evaluate_batches(test, proto.norm, eb, proto.eval, eval);
+            er.test_loss = te.mean_loss();
+            er.test_accuracy = te.accuracy();
+            er.test_images = te.count;
+            if (proto.evaluate_train) er.train_accuracy = evaluate_batches(train, proto.norm, eb, eval_rule::all_samples, eval).accuracy();
           }
           rec.epochs.push_back(er);
         }

@@ -70,11 +70,14 @@ struct host_batch {
   std::vector<float> x;
   std::vector<std::int32_t> y;
   std::size_t n = 0;
-  void gather(const dataset& d, std::span<const std::size_t> indices) {
+  /// The samples `indices` of d, normalised with d.norm.
+  void gather(const dataset& d, std::span<const std::size_t> indices) { gather(d, indices, d.norm); }
+  /// The samples `indices` of d, normalised with `norm`.
+  void gather(const dataset& d, std::span<const std::size_t> indices, normalization norm) {
     n = indices.size();
     x.resize(n * d.sample_shape.size());
     y.resize(n);
-    d.fill(indices, x.data(), y.data());
+    d.fill(indices, x.data(), y.data(), norm);
   }
 };
 

@@ -108,7 +108,7 @@ inline dataset read_cifar10_batches(const std::vector<std::filesystem::path>& fi
   d.classes = cifar10_classes;
   d.norm = normalization::unit;
   for (const auto& f : files) detail::append_cifar10_file(f, d);
-  d.validate();
+  d.check();
   return d;
 }
 

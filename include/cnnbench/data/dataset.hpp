@@ -48,7 +48,7 @@ struct dataset {
   std::size_t size() const noexcept { return labels.size(); }
 
   /// Throws data_error if the parts disagree (counts, label range, normalisation parameters).
-  void validate() const {
+  void check() const {
     const std::size_t n = size(), per = sample_shape.size();
     const std::size_t have = pixels.empty() ? values.size() : pixels.size();
     if (per == 0 || n > have / per || have != n * per)
@@ -65,8 +65,14 @@ struct dataset {
       if (!(s > 0)) throw data_error(name + ": mean_std normalisation needs std > 0, got " + std::to_string(s));
   }
 
-  /// Gathers samples `indices` into x (indices.size() * sample_shape.size() floats, normalised) and y.
-  void fill(std::span<const std::size_t> indices, float* x, std::int32_t* y) const {
+  /// Gathers samples `indices` into x (indices.size() * sample_shape.size() floats, normalised with
+  /// the dataset's own `norm`) and y.
+  void fill(std::span<const std::size_t> indices, float* x, std::int32_t* y) const { fill(indices, x, y, norm); }
+  /// The same with normalisation `how` instead of the dataset's (the harness applies a protocol's).
+  /// Throws value_error for an index out of range, data_error for mean_std without per-channel values.
+  void fill(std::span<const std::size_t> indices, float* x, std::int32_t* y, normalization how) const {
+    if (how == normalization::mean_std && !pixels.empty() && (mean.size() != sample_shape.c || stddev.size() != sample_shape.c))
+      throw data_error(name + ": mean_std normalisation needs one mean and one std per channel");
     const std::size_t per = sample_shape.size(), hw = sample_shape.h * sample_shape.w;
     for (std::size_t k = 0; k < indices.size(); ++k) {
       const std::size_t i = indices[k];
@@ -78,7 +84,7 @@ struct dataset {
         continue;
       }
       const std::uint8_t* src = pixels.data() + i * per;
-      switch (norm) {
+      switch (how) {
         case normalization::none:
           for (std::size_t j = 0; j < per; ++j) dst[j] = src[j];
           break;

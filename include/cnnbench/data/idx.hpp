@@ -142,7 +142,7 @@ inline dataset read_idx_dataset(const std::filesystem::path& images, const std::
     if (d.labels[i] >= static_cast<std::int32_t>(classes))
       throw data_error(labels.string() + ": label " + std::to_string(d.labels[i]) + " at offset " + std::to_string(8 + i) +
                        " is not below " + std::to_string(classes));
-  d.validate();
+  d.check();
   return d;
 }
 

@@ -101,7 +101,7 @@ inline dataset synthetic_dataset(shape s, std::size_t n, std::size_t classes, st
       dst[j] = static_cast<std::uint8_t>(std::clamp(static_cast<int>(proto[j]) + noise, 0, 255));
     }
   }
-  d.validate();
+  d.check();
   return d;
 }
 

@@ -8,7 +8,7 @@
 // seed     dropout masks: element i of the batch at step t in layer l is kept by a counter-based
 //          draw keyed (seed, t, l, i), so masks do not depend on the thread count either.
 //
-// Runner (backend::eigen::runner<Net, In>), beyond the common protocol of exec/policy.hpp:
+// Runner (backend::eigen::runner<Net, In>), beyond the runner protocol of exec/runner.hpp:
 //   compute_gradients<Loss>(x, y, n), gradients(), apply_gradients(opt), activation(k), params(),
 //   memory_bytes(), threads(), step().
 // Thread safety: a runner is used by one caller thread at a time (its team is internal). All calls
@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "../backend/eigen/runner.hpp"
-#include "policy.hpp"
+#include "runner.hpp"
 
 namespace cnnbench {
 namespace exec {
@@ -42,6 +42,7 @@ inline constexpr bool enable_execution_policy<exec::eigen_cpu> = true;
 /// Allocates a runner for `net` on the CPU and loads its weights (not part of any timing).
 template <class Net, shape In>
 backend::eigen::runner<Net, In> prepare(const exec::eigen_cpu& p, const network<Net, In>& net) {
+  static_assert(runner_for<backend::eigen::runner<Net, In>, Net, In>);
   return backend::eigen::runner<Net, In>(p.resolved_threads(), p.seed, net);
 }
 

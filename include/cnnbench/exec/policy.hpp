@@ -1,4 +1,5 @@
-// cnnbench/exec/policy.hpp: execution policies, the runner protocol, and fit().
+// cnnbench/exec/policy.hpp: the one training loop (train_epoch), the one whole-set evaluation
+// (evaluate), and fit(), which composes them with a policy's runner.
 //
 // A policy is a small value type named first in every call and deduced, as in
 // std::for_each(std::execution::par, ...):
@@ -6,15 +7,11 @@
 //   float loss = run.train_step(x, y, n, optim::sgd{.lr = 0.01, .momentum = 0.9});
 //   run.store_to(net);                                        // explicit transfer back
 //   auto history = fit(exec::eigen_cpu{}, net, train, optim::adam{}, {.epochs = 5, .batch_size = 64});
-// The model type never depends on the policy: one binary runs one network under every policy.
+// The model type never depends on the policy: one binary runs one network under every policy. The
+// runner protocol is the concept cnnbench::runner_for in exec/runner.hpp.
 //
-// A policy P opts in with `template <> inline constexpr bool enable_execution_policy<P> = true;` and
-// provides `prepare(const P&, const network<Net, In>&)` returning a runner with:
-//   load_from(net), store_to(net)                      weight transfers (explicit, timeable)
-//   forward(x, n) -> span<const float>                 inference logits, host memory
-//   train_step<Loss>(x, y, n, optimizer) -> float      one step; returns the batch's mean loss
-//   evaluate<Loss>(x, y, n) -> batch_eval              inference loss sum and correct count
-// with x: n * In.size() floats NCHW in host memory, y: n int32 labels.
+// train_epoch and evaluate are what both fit() and the benchmark harness (bench/trials.hpp) run, so
+// a protocol's numbers and a user's fit() are computed by the same code.
 #pragma once
 #include <chrono>
 #include <cmath>
@@ -31,55 +28,20 @@
 #include "../error.hpp"
 #include "../loss.hpp"
 #include "../network.hpp"
-#include "../summary.hpp"
 #include "../optim.hpp"
+#include "runner.hpp"
 
 namespace cnnbench {
 
-/// Loss and correct predictions summed over a batch (runner.evaluate).
-struct batch_eval {
-  double loss_sum = 0;      ///< sum of per-sample losses
-  std::size_t correct = 0;  ///< samples whose prediction equals the label
-  std::size_t count = 0;    ///< samples
-};
-
-namespace detail {
-/// Every runner's input check: n > 0 samples of shape In, n * In.size() floats. Throws shape_error.
-template <shape In>
-void check_batch(std::span<const float> x, std::size_t n) {
-  if (n == 0) throw shape_error("empty batch (n = 0)");
-  if (x.size() != n * In.size())
-    throw shape_error("input has " + std::to_string(x.size()) + " floats, expected n * C * H * W = " + std::to_string(n) +
-                      " * " + std::to_string(In.size()) + " = " + std::to_string(n * In.size()) + " for input shape " +
-                      to_string(In));
-}
-/// Every runner's label check: n labels, each valid for Loss on a model with `outputs` outputs.
-/// Throws shape_error (count) or value_error (a label, naming it and its sample).
-template <class Loss>
-void check_labels(std::span<const std::int32_t> y, std::size_t n, std::size_t outputs) {
-  if (y.size() != n) throw shape_error(std::to_string(y.size()) + " labels for a batch of " + std::to_string(n) + " samples");
-  const auto classes = static_cast<std::int32_t>(Loss::label_count(outputs));
-  for (std::size_t i = 0; i < n; ++i)
-    if (y[i] < 0 || y[i] >= classes)
-      throw value_error("label " + std::to_string(y[i]) + " of sample " + std::to_string(i) + " is outside [0, " +
-                        std::to_string(classes) + ") for " + std::string(Loss::name));
-}
-}  // namespace detail
-
-/// Opt-in trait (std::ranges::enable_view style): true for every execution policy type.
-template <class P>
-inline constexpr bool enable_execution_policy = false;
-
-template <class P>
-concept execution_policy = enable_execution_policy<std::remove_cvref_t<P>>;
-
-/// Statistics of one epoch of fit().
-struct epoch_stats {
+/// The record of one epoch: fit()'s history and the harness's per-trial records.
+/// Units: losses are means per sample, accuracies fractions, times seconds.
+struct epoch_record {
   std::size_t epoch = 0;          ///< 1-based
-  double train_loss = 0;          ///< mean of the step losses (training mode, before each update)
-  double train_accuracy = 0;      ///< inference accuracy on the training set after the epoch (if evaluated), else NaN
-  double test_loss = NAN;         ///< inference loss on the validation set after the epoch, NaN without one
+  double train_loss = NAN;        ///< mean of the epoch's step losses (training mode, each before its update)
+  double train_accuracy = NAN;    ///< inference accuracy on the training set after the epoch, when measured
+  double test_loss = NAN;         ///< inference loss on the validation / test set after the epoch, when there is one
   double test_accuracy = NAN;
+  std::size_t test_images = 0;    ///< test images scored (fewer than the set under eval_rule::complete_batches)
   double train_seconds = 0;       ///< wall time of the epoch's training loop only (batch gathering included)
   std::size_t images = 0;         ///< images trained on in this epoch
   double images_per_second() const { return train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0; }
@@ -93,6 +55,76 @@ struct step_progress {
   std::size_t epoch_images = 0;                   ///< images so far in this epoch
 };
 
+/// Which samples a whole-set evaluation scores.
+///   all_samples       every sample; the last batch may be smaller (the usual rule)
+///   complete_batches  complete batches only, as the Rosetta Stone write-up did (9,984 of 10,000 test
+///                     images at batch 64); the count scored is in batch_eval::count
+enum class eval_rule { all_samples, complete_batches };
+
+/// What train_epoch returns besides the record: an empty string, or why the epoch stopped early
+/// ("loss nan at epoch 3, batch 17 of 938"): a NaN or infinite loss ends the epoch at that step.
+struct epoch_outcome {
+  epoch_record record;
+  std::string diverged;
+};
+
+/// THE training loop of one epoch (0-based `epoch`) over `data`, normalised with `norm`, in the batches
+/// of `order`: step(batch) trains on one host_batch and returns its loss. Times the loop only.
+/// on_step, if set, is called after every step (inside the timed loop).
+template <class Step>
+epoch_outcome train_epoch(const dataset& data, normalization norm, const batch_order& order, std::size_t epoch, Step&& step,
+                          const std::function<void(const step_progress&)>& on_step = {}) {
+  using clock = std::chrono::steady_clock;
+  epoch_outcome out;
+  epoch_record& r = out.record;
+  r.epoch = epoch + 1;
+  const auto idx = order.epoch(epoch);
+  host_batch hb;
+  double loss_sum = 0;
+  std::size_t steps = 0;
+  const auto t0 = clock::now();
+  for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
+    hb.gather(data, order.batch(idx, b), norm);
+    const float loss = step(static_cast<const host_batch&>(hb));
+    r.images += hb.n;
+    if (!std::isfinite(loss)) {
+      out.diverged = "loss " + std::to_string(loss) + " at epoch " + std::to_string(epoch + 1) + ", batch " +
+                     std::to_string(b + 1) + " of " + std::to_string(order.batches_per_epoch());
+      break;
+    }
+    loss_sum += loss;
+    ++steps;
+    if (on_step)
+      on_step({epoch + 1, b + 1, order.batches_per_epoch(), loss, std::chrono::duration<double>(clock::now() - t0).count(),
+               r.images});
+  }
+  r.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  r.train_loss = steps ? loss_sum / static_cast<double>(steps) : NAN;
+  return out;
+}
+
+/// THE whole-set evaluation: eval(batch) -> batch_eval over `data` normalised with `norm`, in order,
+/// in batches of `batch_size`, under `rule`. Throws value_error when the rule leaves no batch.
+template <class Eval>
+batch_eval evaluate_batches(const dataset& data, normalization norm, std::size_t batch_size, eval_rule rule, Eval&& eval) {
+  const batch_order order(data.size(), batch_size, 0, /*shuffle=*/false, rule == eval_rule::complete_batches);
+  const auto idx = order.epoch(0);
+  host_batch hb;
+  batch_eval total;
+  for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
+    hb.gather(data, order.batch(idx, b), norm);
+    total += eval(static_cast<const host_batch&>(hb));
+  }
+  return total;
+}
+
+/// Inference loss and accuracy of a prepared runner over a whole dataset (its own normalisation).
+template <class Loss = loss::softmax_cross_entropy, class Runner>
+batch_eval evaluate(Runner& run, const dataset& data, std::size_t batch_size = 500, eval_rule rule = eval_rule::all_samples) {
+  return evaluate_batches(data, data.norm, batch_size, rule,
+                          [&](const host_batch& hb) { return run.template evaluate<Loss>(hb.x, hb.y, hb.n); });
+}
+
 /// Options of fit().
 struct fit_options {
   std::size_t epochs = 1;
@@ -103,78 +135,45 @@ struct fit_options {
   const dataset* validation = nullptr;  ///< evaluated after each epoch (not timed)
   bool evaluate_train = false;          ///< also evaluate the training set after each epoch (not timed)
   std::size_t eval_batch_size = 500;
+  eval_rule eval = eval_rule::all_samples;
   std::function<void(const step_progress&)> on_step{}; ///< called after every step (inside the timed loop)
-  std::function<void(const epoch_stats&)> on_epoch{}; ///< called after every epoch
+  std::function<void(const epoch_record&)> on_epoch{}; ///< called after every epoch
 };
 
-/// Inference loss and accuracy of a prepared runner over a whole dataset.
-template <class Loss = loss::softmax_cross_entropy, class Runner>
-batch_eval evaluate(Runner& run, const dataset& data, std::size_t batch_size = 500) {
-  batch_order order(data.size(), batch_size, 0, /*shuffle=*/false);
-  const auto idx = order.epoch(0);
-  host_batch hb;
-  batch_eval total;
-  for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
-    hb.gather(data, order.batch(idx, b));
-    const batch_eval e = run.template evaluate<Loss>(hb.x, hb.y, hb.n);
-    total.loss_sum += e.loss_sum;
-    total.correct += e.correct;
-    total.count += e.count;
-  }
-  return total;
-}
-
 /// Trains `net` on `train` with policy `p` and optimizer `opt`; the trained weights are stored back
-/// into `net`. Throws diverged_error (naming the epoch, batch and loss) when a step's loss is NaN or
-/// infinite, after storing the weights reached so far.
+/// into `net`. Datasets are normalised with their own `norm`. Throws shape_error when a dataset's
+/// samples do not fit the model, value_error for invalid hyper-parameters, and diverged_error (naming
+/// the epoch, batch and loss) when a step's loss is NaN or infinite, after storing the weights
+/// reached so far.
 template <class Loss = loss::softmax_cross_entropy, execution_policy P, class Net, shape In, optimizer Opt>
-std::vector<epoch_stats> fit(const P& p, network<Net, In>& net, const dataset& train, const Opt& opt,
-                             const fit_options& o = {}) {
+std::vector<epoch_record> fit(const P& p, network<Net, In>& net, const dataset& train, const Opt& opt,
+                              const fit_options& o = {}) {
   if (train.sample_shape != In)
     throw shape_error(train.name + ": samples of shape " + to_string(train.sample_shape) + ", the model takes " + to_string(In));
   if (o.validation && o.validation->sample_shape != In)
     throw shape_error(o.validation->name + ": samples of shape " + to_string(o.validation->sample_shape) +
                       ", the model takes " + to_string(In));
-  opt.validate();
+  opt.check();
   auto run = prepare(p, net);
-  batch_order order(train.size(), o.batch_size, o.seed, o.shuffle, o.drop_last);
-  std::vector<epoch_stats> history;
-  host_batch hb;
-  using clock = std::chrono::steady_clock;
+  const batch_order order(train.size(), o.batch_size, o.seed, o.shuffle, o.drop_last);
+  std::vector<epoch_record> history;
   for (std::size_t e = 0; e < o.epochs; ++e) {
-    epoch_stats st;
-    st.epoch = e + 1;
-    const auto idx = order.epoch(e);
-    const auto t0 = clock::now();
-    double loss_sum = 0;
-    for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
-      hb.gather(train, order.batch(idx, b));
-      const float loss = run.template train_step<Loss>(hb.x, hb.y, hb.n, opt);
-      if (!std::isfinite(loss)) {
-        run.store_to(net);
-        throw diverged_error("loss " + std::to_string(loss) + " at epoch " + std::to_string(e + 1) + ", batch " +
-                             std::to_string(b + 1) + " of " + std::to_string(order.batches_per_epoch()));
-      }
-      loss_sum += loss;
-      st.images += hb.n;
-      if (o.on_step)
-        o.on_step({e + 1, b + 1, order.batches_per_epoch(), loss,
-                   std::chrono::duration<double>(clock::now() - t0).count(), st.images});
+    auto [r, diverged] = train_epoch(
+        train, train.norm, order, e,
+        [&](const host_batch& hb) { return run.template train_step<Loss>(hb.x, hb.y, hb.n, opt); }, o.on_step);
+    if (!diverged.empty()) {
+      run.store_to(net);
+      throw diverged_error(diverged);
     }
-    st.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-    st.train_loss = loss_sum / static_cast<double>(order.batches_per_epoch());
-    st.train_accuracy = NAN;
-    if (o.evaluate_train) {
-      const auto r = evaluate<Loss>(run, train, o.eval_batch_size);
-      st.train_accuracy = static_cast<double>(r.correct) / static_cast<double>(r.count);
-    }
+    if (o.evaluate_train) r.train_accuracy = evaluate<Loss>(run, train, o.eval_batch_size, o.eval).accuracy();
     if (o.validation) {
-      const auto r = evaluate<Loss>(run, *o.validation, o.eval_batch_size);
-      st.test_loss = r.loss_sum / static_cast<double>(r.count);
-      st.test_accuracy = static_cast<double>(r.correct) / static_cast<double>(r.count);
+      const auto v = evaluate<Loss>(run, *o.validation, o.eval_batch_size, o.eval);
+      r.test_loss = v.mean_loss();
+      r.test_accuracy = v.accuracy();
+      r.test_images = v.count;
     }
-    history.push_back(st);
-    if (o.on_epoch) o.on_epoch(st);
+    history.push_back(r);
+    if (o.on_epoch) o.on_epoch(r);
   }
   run.store_to(net);
   return history;

@@ -1,7 +1,6 @@
-// cnnbench/loss/binary_cross_entropy.hpp
+// cnnbench/loss/binary_cross_entropy.hpp: the loss type (formula, checks); its arithmetic is per back end
+// (backend/host/losses.hpp is the reference, used by exec::eigen_cpu).
 #pragma once
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -24,22 +23,6 @@ struct binary_cross_entropy {
     static_assert(Out.size() == 1, "cnnbench: binary_cross_entropy: the model must output one logit ({1, 1, 1})");
   }
   static constexpr std::size_t label_count(std::size_t) noexcept { return 2; }
-
-  static double forward_backward(const float* z, const std::int32_t* y, std::size_t b0, std::size_t b1, std::size_t,
-                                 float scale, float* dz) noexcept {
-    double total = 0;
-    for (std::size_t b = b0; b < b1; ++b) {
-      const double zi = z[b], yi = y[b];
-      total += std::max(zi, 0.0) - zi * yi + std::log1p(std::exp(-std::fabs(zi)));
-      if (dz) dz[b] = static_cast<float>(1.0 / (1.0 + std::exp(-zi)) - yi) * scale;
-    }
-    return total;
-  }
-  static std::size_t correct(const float* z, const std::int32_t* y, std::size_t b0, std::size_t b1, std::size_t) noexcept {
-    std::size_t n = 0;
-    for (std::size_t b = b0; b < b1; ++b) n += (z[b] > 0.0f ? 1 : 0) == y[b];
-    return n;
-  }
 };
 
 }  // namespace cnnbench::loss

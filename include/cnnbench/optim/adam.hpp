@@ -1,11 +1,13 @@
-// cnnbench/optim/adam.hpp
+// cnnbench/optim/adam.hpp: the Adam optimizer type (hyper-parameters, formula, checks). Its update
+// runs in each back end (backend/host/optimizers.hpp is the reference).
 #pragma once
-#include <cmath>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "../detail/format.hpp"
 #include "../error.hpp"
 
 namespace cnnbench::optim {
@@ -36,7 +38,8 @@ struct adam {
   /// tf.keras.optimizers.Adam defaults: lr 1e-3, beta_1 0.9, beta_2 0.999, epsilon 1e-7 (epsilon hat).
   static constexpr adam keras(double lr = 1e-3) { return {.lr = lr, .eps = 1e-7, .mode = epsilon_mode::keras}; }
 
-  void validate() const {
+  /// Throws value_error naming the first invalid hyper-parameter.
+  void check() const {
     if (!(lr >= 0)) throw value_error("adam: lr must be >= 0, got " + std::to_string(lr));
     if (!(beta1 >= 0 && beta1 < 1)) throw value_error("adam: beta1 must be in [0, 1), got " + std::to_string(beta1));
     if (!(beta2 >= 0 && beta2 < 1)) throw value_error("adam: beta2 must be in [0, 1), got " + std::to_string(beta2));
@@ -44,31 +47,20 @@ struct adam {
     if (!(weight_decay >= 0)) throw value_error("adam: weight_decay must be >= 0");
     if (!(decay >= 0)) throw value_error("adam: decay must be >= 0");
   }
+  /// The learning rate of step t (1-based).
   double lr_at(std::uint64_t t) const noexcept { return lr / (1.0 + decay * static_cast<double>(t - 1)); }
 
-  void update(float* p, const float* g, float* const* state, std::size_t n, std::uint64_t t) const noexcept {
-    float* m = state[0];
-    float* v = state[1];
-    const double c1 = 1.0 - std::pow(beta1, static_cast<double>(t)), c2 = 1.0 - std::pow(beta2, static_cast<double>(t));
-    const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), e = static_cast<float>(eps);
-    const float wd = static_cast<float>(weight_decay);
-    if (mode == epsilon_mode::pytorch) {
-      const float step = static_cast<float>(lr_at(t) / c1), rc2 = static_cast<float>(std::sqrt(c2));
-      for (std::size_t i = 0; i < n; ++i) {
-        const float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
-        m[i] = b1 * m[i] + (1.0f - b1) * gi;
-        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        p[i] -= step * m[i] / (std::sqrt(v[i]) / rc2 + e);
-      }
-    } else {
-      const float alpha = static_cast<float>(lr_at(t) * std::sqrt(c2) / c1);
-      for (std::size_t i = 0; i < n; ++i) {
-        const float gi = wd != 0.0f ? g[i] + wd * p[i] : g[i];
-        m[i] = b1 * m[i] + (1.0f - b1) * gi;
-        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-        p[i] -= alpha * m[i] / (std::sqrt(v[i]) + e);
-      }
-    }
+  /// "Adam lr 0.001 betas 0.9/0.999 eps 1e-08", "(Keras epsilon hat)" in Keras mode.
+  std::string describe() const {
+    using cnnbench::detail::number;
+    return "Adam lr " + number(lr) + " betas " + number(beta1) + "/" + number(beta2) + " eps " + number(eps) +
+           (mode == epsilon_mode::keras ? " (Keras epsilon hat)" : "") +
+           (weight_decay ? " weight decay " + number(weight_decay) : "") + (decay ? " time decay " + number(decay) : "");
+  }
+  /// Command-line presets: "adam" (adam::pytorch) and "adam-keras" (adam::keras), lr 1e-3 unless given.
+  static constexpr std::array<std::string_view, 2> presets{"adam", "adam-keras"};
+  static adam preset(std::string_view name, double lr, double) {
+    return name == "adam-keras" ? keras(lr > 0 ? lr : 1e-3) : pytorch(lr > 0 ? lr : 1e-3);
   }
 };
 

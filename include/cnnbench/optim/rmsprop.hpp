@@ -1,11 +1,13 @@
-// cnnbench/optim/rmsprop.hpp
+// cnnbench/optim/rmsprop.hpp: the RMSprop optimizer type (hyper-parameters, formula, checks). Its update
+// runs in each back end (backend/host/optimizers.hpp is the reference).
 #pragma once
-#include <cmath>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "../detail/format.hpp"
 #include "../error.hpp"
 
 namespace cnnbench::optim {
@@ -36,30 +38,31 @@ struct rmsprop {
   static constexpr rmsprop keras(double lr = 1e-3) { return {.lr = lr, .rho = 0.9, .eps = 1e-7, .eps_inside_sqrt = true}; }
   static constexpr rmsprop keras2(double lr = 1e-3) { return {.lr = lr, .rho = 0.9, .eps = 1e-8}; }
 
-  void validate() const {
+  /// Throws value_error naming the first invalid hyper-parameter.
+  void check() const {
     if (!(lr >= 0)) throw value_error("rmsprop: lr must be >= 0, got " + std::to_string(lr));
     if (!(rho >= 0 && rho <= 1)) throw value_error("rmsprop: rho must be in [0, 1], got " + std::to_string(rho));
     if (!(eps >= 0)) throw value_error("rmsprop: eps must be >= 0");
     if (!(momentum >= 0)) throw value_error("rmsprop: momentum must be >= 0");
     if (!(decay >= 0)) throw value_error("rmsprop: decay must be >= 0");
   }
+  /// The learning rate of step t (1-based).
   double lr_at(std::uint64_t t) const noexcept { return lr / (1.0 + decay * static_cast<double>(t - 1)); }
 
-  void update(float* p, const float* g, float* const* state, std::size_t n, std::uint64_t t) const noexcept {
-    float* s = state[0];
-    float* b = state[1];
-    const float r = static_cast<float>(rho), e = static_cast<float>(eps), lr_t = static_cast<float>(lr_at(t));
-    const float m = static_cast<float>(momentum);
-    for (std::size_t i = 0; i < n; ++i) {
-      s[i] = r * s[i] + (1.0f - r) * g[i] * g[i];
-      const float u = eps_inside_sqrt ? g[i] / std::sqrt(s[i] + e) : g[i] / (std::sqrt(s[i]) + e);
-      if (m != 0.0f) {
-        b[i] = m * b[i] + u;
-        p[i] -= lr_t * b[i];
-      } else {
-        p[i] -= lr_t * u;
-      }
-    }
+  /// "RMSprop lr 0.001 rho 0.9 eps 1e-08", "(inside sqrt)" for TensorFlow's epsilon placement.
+  std::string describe() const {
+    using cnnbench::detail::number;
+    return "RMSprop lr " + number(lr) + " rho " + number(rho) + " eps " + number(eps) + (eps_inside_sqrt ? " (inside sqrt)" : "") +
+           (momentum ? " momentum " + number(momentum) : "") + (decay ? " time decay " + number(decay) : "");
+  }
+  /// Command-line presets: "rmsprop" (rmsprop::pytorch, lr 1e-3 unless given: the write-ups' rate),
+  /// "rmsprop-keras" (rmsprop::keras) and "rmsprop-keras2" (rmsprop::keras2); momentum 0 unless given.
+  static constexpr std::array<std::string_view, 3> presets{"rmsprop", "rmsprop-keras", "rmsprop-keras2"};
+  static rmsprop preset(std::string_view name, double lr, double momentum) {
+    const double l = lr > 0 ? lr : 1e-3;
+    rmsprop r = name == "rmsprop-keras" ? keras(l) : name == "rmsprop-keras2" ? keras2(l) : pytorch(l);
+    if (momentum >= 0) r.momentum = momentum;
+    return r;
   }
 };
 

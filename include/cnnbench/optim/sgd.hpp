@@ -1,10 +1,13 @@
-// cnnbench/optim/sgd.hpp
+// cnnbench/optim/sgd.hpp: the SGD optimizer type (hyper-parameters, formula, checks). Its update
+// runs in each back end (backend/host/optimizers.hpp is the reference).
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "../detail/format.hpp"
 #include "../error.hpp"
 
 namespace cnnbench::optim {
@@ -29,27 +32,30 @@ struct sgd {
   static constexpr std::size_t state_buffers = 1;  ///< the momentum buffer b
 
   /// Throws value_error naming the first invalid hyper-parameter.
-  void validate() const {
+  void check() const {
     if (!(lr >= 0)) throw value_error("sgd: lr must be >= 0, got " + std::to_string(lr));
     if (!(momentum >= 0)) throw value_error("sgd: momentum must be >= 0, got " + std::to_string(momentum));
     if (nesterov && momentum <= 0) throw value_error("sgd: nesterov needs momentum > 0");
     if (!(weight_decay >= 0)) throw value_error("sgd: weight_decay must be >= 0, got " + std::to_string(weight_decay));
     if (!(decay >= 0)) throw value_error("sgd: decay must be >= 0, got " + std::to_string(decay));
   }
+  /// The learning rate of step t (1-based).
   double lr_at(std::uint64_t t) const noexcept { return lr / (1.0 + decay * static_cast<double>(t - 1)); }
 
-  /// Updates n parameters p from gradients g at step t (1-based); state[0] = momentum buffer.
-  void update(float* p, const float* g, float* const* state, std::size_t n, std::uint64_t t) const noexcept {
-    const float lr_t = static_cast<float>(lr_at(t)), m = static_cast<float>(momentum), wd = static_cast<float>(weight_decay);
-    float* b = state[0];
-    for (std::size_t i = 0; i < n; ++i) {
-      float d = wd != 0.0f ? g[i] + wd * p[i] : g[i];
-      if (m != 0.0f) {
-        b[i] = m * b[i] + d;
-        d = nesterov ? d + m * b[i] : b[i];
-      }
-      p[i] -= lr_t * d;
-    }
+  /// "SGD lr 0.1 momentum 0.9 weight decay 1e-06"
+  std::string describe() const {
+    using cnnbench::detail::number;
+    std::string r = "SGD lr " + number(lr);
+    if (momentum) r += " momentum " + number(momentum) + (nesterov ? " (Nesterov)" : "");
+    if (weight_decay) r += " weight decay " + number(weight_decay);
+    if (decay) r += " time decay " + number(decay);
+    return r;
+  }
+  /// Command-line presets (--optimizer NAME [--lr X] [--momentum M]): "sgd", lr 0.01 and momentum 0.9
+  /// unless given (lr <= 0 or momentum < 0 mean "not given").
+  static constexpr std::array<std::string_view, 1> presets{"sgd"};
+  static sgd preset(std::string_view, double lr, double momentum) {
+    return {.lr = lr > 0 ? lr : 0.01, .momentum = momentum >= 0 ? momentum : 0.9};
   }
 };
 

@@ -298,13 +298,13 @@ class runner {
   /// batch's mean loss (before the update; NaN/Inf returned as is). One host synchronisation.
   template <class Loss = loss::softmax_cross_entropy, optimizer Opt>
   float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
-    opt.validate();
+    opt.check();
     return train<Loss>(x, y, n, &opt);
   }
   /// Applies the optimizer to the gradients of the last compute_gradients (asynchronous).
   template <optimizer Opt>
   void apply_gradients(const Opt& opt) {
-    opt.validate();
+    opt.check();
     device_guard guard(options_.device);
     prepare_optimizer(opt);
     update(opt, ++step_);

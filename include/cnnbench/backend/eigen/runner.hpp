@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string>
 #include <tuple>
@@ -22,37 +21,30 @@
 #include <vector>
 
 #include "../../error.hpp"
-#include "../../exec/policy.hpp"
+#include "../../exec/runner.hpp"
 #include "../../loss.hpp"
 #include "../../network.hpp"
 #include "../../optim.hpp"
+#include "../runner_base.hpp"
 #include "kernels.hpp"
 #include "thread_pool.hpp"
 
-namespace cnnbench {
-
-namespace backend::eigen {
-
-template <class List>
-struct kernel_tuple;
-template <class... Bs>
-struct kernel_tuple<cnnbench::detail::type_list<Bs...>> {
-  using type = std::tuple<kernel<typename Bs::layer, Bs::in>...>;
-};
+namespace cnnbench::backend::eigen {
 
 template <class Net, shape In>
-class runner {
+class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vector<float>> {
+  using base = runner_base<Net, In, kernel, cnnbench::detail::aligned_vector<float>>;
+
  public:
-  using network_type = network<Net, In>;
-  using layers = typename network_type::layers;
-  static constexpr std::size_t layer_count = network_type::layer_count;
-  static constexpr std::size_t param_count = network_type::param_count;
-  static constexpr std::size_t state_count = network_type::state_count;
-  static constexpr shape output_shape = network_type::output_shape;
-  static constexpr std::size_t output_size = output_shape.size();
-  static constexpr auto shapes = network_type::shapes;
-  static constexpr auto param_offsets = network_type::param_offsets;
-  static constexpr auto state_offsets = network_type::state_offsets;
+  using typename base::network_type;
+  using base::layer_count;
+  using base::output_shape;
+  using base::output_size;
+  using base::param_count;
+  using base::param_offsets;
+  using base::shapes;
+  using base::state_count;
+  using base::state_offsets;
 
   runner(int threads, std::uint64_t seed, const network_type& net)
       : team_(threads), seed_(seed), params_(param_count), state_(state_count), grad_(param_count) {
@@ -60,13 +52,11 @@ class runner {
     partial_.resize(team_.size() > 1 ? team_.size() : 0);
     for (auto& p : partial_) p.assign(param_count, 0.0f);
     workspace_.resize(team_.size());
-    std::apply([&](auto&... k) { (prepare_kernel(k), ...); }, kernels_);
+    this->each_kernel([&](auto& k) { prepare_kernel(k); });
   }
 
   /// Threads of the team (the policy's `threads`, or the hardware's when 0).
   int threads() const noexcept { return team_.size(); }
-  /// Training steps applied so far (the optimizer's t is step() + 1 on the next step).
-  std::uint64_t step() const noexcept { return step_; }
 
   /// Allocates the buffers of training batches of up to n samples now (else the first step does,
   /// inside whatever timing surrounds it). Inference buffers are allocated by the first forward.
@@ -88,11 +78,15 @@ class runner {
   /// Inference: logits (n x output_size, row-major) for n samples x (n x In.size(), NCHW).
   /// Dropout is off, BatchNorm uses the running statistics. The span lives until the next call.
   std::span<const float> forward(std::span<const float> x, std::size_t n) {
-    check_input(x, n);
+    cnnbench::detail::check_batch<In>(x, n);
     reserve_inference(n);
     team_.run([&](int t) {
       const auto [b0, b1] = thread_pool::split(n, t, team_.size());
-      inference_pass(t, x.data(), b0, b1);
+      auto& pair = ibuf_[static_cast<std::size_t>(t)];
+      this->inference_schedule(x.data() + b0 * In.size(), out_.data() + b0 * output_size, pair,
+                               [&](auto I, auto& k, const float* in, float* out) {
+                                 k.forward(make_context(t, I, false, b0), in, out, b1 - b0, params_.data() + param_offsets[I]);
+                               });
     });
     return {out_.data(), n * output_size};
   }
@@ -100,13 +94,13 @@ class runner {
   /// Inference loss and accuracy over n samples with integer labels y.
   template <class Loss = loss::softmax_cross_entropy>
   batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
-    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output");
-    check_labels<Loss>(y, n);
+    base::template check_loss<Loss>();
+    cnnbench::detail::check_labels<Loss>(y, n, output_size);
     forward(x, n);
     const float* z = out_.data();
     batch_eval e;
-    e.loss_sum = Loss::forward_backward(z, y.data(), 0, n, output_size, 0.0f, nullptr);
-    e.correct = Loss::correct(z, y.data(), 0, n, output_size);
+    e.loss_sum = loss_impl<Loss>::forward_backward(z, y.data(), 0, n, output_size, 0.0f, nullptr);
+    e.correct = loss_impl<Loss>::correct(z, y.data(), 0, n, output_size);
     e.count = n;
     return e;
   }
@@ -122,15 +116,15 @@ class runner {
   /// Returns the mean loss of the batch (before the update); a NaN/Inf loss is returned as is.
   template <class Loss = loss::softmax_cross_entropy, optimizer Opt>
   float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
-    opt.validate();
+    opt.check();
     return train<Loss>(x, y, n, &opt);
   }
   /// Applies the optimizer to the gradients of the last compute_gradients.
   template <optimizer Opt>
   void apply_gradients(const Opt& opt) {
-    opt.validate();
+    opt.check();
     prepare_optimizer(opt);
-    const std::uint64_t t_step = ++step_;
+    const std::uint64_t t_step = ++this->step_;
     team_.run([&](int t) {
       const auto [p0, p1] = thread_pool::split(param_count, t, team_.size());
       update_slice(opt, p0, p1, t_step);
@@ -145,15 +139,15 @@ class runner {
   std::span<const float> activation(std::size_t k) const {
     if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
     if (k == 0) return {input_, batch_ * In.size()};
-    return {acts_[k].data(), batch_ * shapes[k].size()};
+    return {this->acts(k), batch_ * shapes[k].size()};
   }
   /// Bytes of host memory the runner holds (parameters, state, gradients, optimizer state,
   /// activations, gradient buffers, workspaces).
   std::size_t memory_bytes() const noexcept {
     std::size_t n = params_.size() + state_.size() + grad_.size() + opt_state_[0].size() + opt_state_[1].size();
     for (const auto& p : partial_) n += p.size();
-    for (const auto& a : acts_) n += a.size();
-    for (const auto& pair : dbuf_)
+    for (const auto& a : this->acts_) n += a.size();
+    for (const auto& pair : this->grads_)
       for (const auto& d : pair) n += d.size();
     for (const auto& w : workspace_) n += w.size();
     for (const auto& pair : ibuf_)
@@ -163,28 +157,15 @@ class runner {
   }
 
  private:
-  using kernels_type = typename kernel_tuple<layers>::type;
-
   template <class K>
   void prepare_kernel(K& k) {
     if constexpr (has_prepare<K>) k.prepare(team_.size(), capacity_);
   }
 
-  void check_input(std::span<const float> x, std::size_t n) const { cnnbench::detail::check_batch<In>(x, n); }
-  template <class Loss>
-  void check_labels(std::span<const std::int32_t> y, std::size_t n) const {
-    cnnbench::detail::check_labels<Loss>(y, n, output_size);
-  }
-
-  static constexpr std::size_t max_activation() {
-    std::size_t m = 0;
-    for (std::size_t k = 1; k <= layer_count; ++k) m = std::max(m, shapes[k].size());
-    return m;
-  }
   void reserve_workspace(std::size_t n) {
     const std::size_t rows = (n + team_.size() - 1) / team_.size();
     std::size_t ws = 0;
-    std::apply([&](auto&... k) { ((ws = std::max(ws, std::decay_t<decltype(k)>::workspace_floats(rows))), ...); }, kernels_);
+    this->each_kernel([&](auto& k) { ws = std::max(ws, std::decay_t<decltype(k)>::workspace_floats(rows)); });
     for (auto& w : workspace_)
       if (w.size() < ws) w.assign(std::max<std::size_t>(ws, 1), 0.0f);
   }
@@ -192,13 +173,13 @@ class runner {
   void reserve_training(std::size_t n) {
     if (n <= capacity_) return;
     capacity_ = n;
-    for (std::size_t k = 1; k <= layer_count; ++k) acts_[k].assign(n * shapes[k].size(), 0.0f);
+    for (std::size_t k = 1; k <= layer_count; ++k) this->acts_[k].assign(n * shapes[k].size(), 0.0f);
     const std::size_t rows = (n + team_.size() - 1) / team_.size();
-    dbuf_.resize(team_.size());
-    for (auto& pair : dbuf_)
-      for (auto& d : pair) d.assign(rows * max_activation(), 0.0f);
+    this->grads_.resize(team_.size());
+    for (auto& pair : this->grads_)
+      for (auto& d : pair) d.assign(rows * base::max_activation(), 0.0f);
     reserve_workspace(n);
-    std::apply([&](auto&... k) { (prepare_kernel(k), ...); }, kernels_);
+    this->each_kernel([&](auto& k) { prepare_kernel(k); });
   }
   // Inference needs only two buffers per thread (private: layers differ in row size) and the output.
   void reserve_inference(std::size_t n) {
@@ -207,7 +188,7 @@ class runner {
     const std::size_t rows = (n + team_.size() - 1) / team_.size();
     ibuf_.resize(team_.size());
     for (auto& pair : ibuf_)
-      for (auto& b : pair) b.assign(rows * max_activation(), 0.0f);
+      for (auto& b : pair) b.assign(rows * base::max_activation(), 0.0f);
     out_.assign(n * output_size, 0.0f);
     reserve_workspace(n);
   }
@@ -220,7 +201,7 @@ class runner {
     c.first = first;
     c.training = training;
     c.seed = seed_;
-    c.step = step_;
+    c.step = this->step_;
     c.layer = layer;
     c.workspace = workspace_[static_cast<std::size_t>(t)].data();
     c.state = state_.data() + state_offsets[layer];
@@ -228,85 +209,47 @@ class runner {
     return c;
   }
 
-  const float* act(std::size_t k) const { return k == 0 ? input_ : acts_[k].data(); }
-
-  // Kernels get pointers at the slice's first sample and rows [0, b1 - b0).
-  void forward_pass(int t, std::size_t b0, std::size_t b1, bool training) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((std::get<I>(kernels_).forward(make_context(t, I, training, b0), act(I) + b0 * shapes[I].size(),
-                                      acts_[I + 1].data() + b0 * shapes[I + 1].size(), 0, b1 - b0,
-                                      params_.data() + param_offsets[I])),
-       ...);
-    }(std::make_index_sequence<layer_count>{});
-  }
-
-  // Inference: layer I reads the previous buffer and writes the next of this thread's pair; the last
-  // layer writes the thread's rows of the shared output.
-  void inference_pass(int t, const float* x, std::size_t b0, std::size_t b1) {
-    auto& buf = ibuf_[static_cast<std::size_t>(t)];
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (
-          [&] {
-            const float* in = I == 0 ? x + b0 * In.size() : buf[(I + 1) % 2].data();
-            float* out = I + 1 == layer_count ? out_.data() + b0 * output_size : buf[I % 2].data();
-            std::get<I>(kernels_).forward(make_context(t, I, false, b0), in, out, 0, b1 - b0, params_.data() + param_offsets[I]);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
-  }
-
-  // dbuf_[t][k % 2] holds this thread's gradient with respect to activation k (its rows only).
-  void backward_pass(int t, std::size_t b0, std::size_t b1, float* dparams) {
-    auto& d = dbuf_[static_cast<std::size_t>(t)];
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      (
-          [&] {
-            constexpr std::size_t I = layer_count - 1 - J;
-            float* dx = I == 0 ? nullptr : d[I % 2].data();
-            std::get<I>(kernels_).backward(make_context(t, I, true, b0), act(I) + b0 * shapes[I].size(),
-                                           acts_[I + 1].data() + b0 * shapes[I + 1].size(), d[(I + 1) % 2].data(), dx, 0,
-                                           b1 - b0, params_.data() + param_offsets[I], dparams + param_offsets[I]);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
-  }
-
   template <class Opt>
   void prepare_optimizer(const Opt&) {
-    static const char tag = 0;  // one address per optimizer type
-    if (opt_kind_ != &tag) {
-      opt_kind_ = &tag;
+    if (this->template optimizer_changed<Opt>())
       for (std::size_t i = 0; i < 2; ++i) opt_state_[i].assign(i < Opt::state_buffers ? param_count : 0, 0.0f);
-    }
   }
   template <class Opt>
   void update_slice(const Opt& opt, std::size_t p0, std::size_t p1, std::uint64_t t_step) {
     float* state[2] = {opt_state_[0].empty() ? nullptr : opt_state_[0].data() + p0,
                        opt_state_[1].empty() ? nullptr : opt_state_[1].data() + p0};
-    opt.update(params_.data() + p0, grad_.data() + p0, state, p1 - p0, t_step);
+    optimizer_impl<Opt>::update(opt, params_.data() + p0, grad_.data() + p0, state, p1 - p0, t_step);
   }
 
+  // Each thread runs the forward pass, the loss and the backward pass on its rows [b0, b1), then
+  // sums a fixed slice of the parameters' partial gradients in thread order and updates it.
   template <class Loss, class Opt>
   float train(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt* opt) {
-    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output (see loss/)");
-    check_input(x, n);
-    check_labels<Loss>(y, n);
+    base::template check_loss<Loss>();
+    cnnbench::detail::check_batch<In>(x, n);
+    cnnbench::detail::check_labels<Loss>(y, n, output_size);
     reserve_training(n);
     input_ = x.data();
     batch_ = n;
     if (opt) prepare_optimizer(*opt);
-    const std::uint64_t t_step = step_ + 1;
+    const std::uint64_t t_step = this->step_ + 1;
     const int T = team_.size();
     std::vector<double> losses(static_cast<std::size_t>(T), 0.0);
     team_.run([&](int t) {
       const auto [b0, b1] = thread_pool::split(n, t, T);
-      forward_pass(t, b0, b1, true);
-      losses[static_cast<std::size_t>(t)] =
-          Loss::forward_backward(acts_[layer_count].data() + b0 * output_size, y.data() + b0, 0, b1 - b0, output_size,
-                                 1.0f / static_cast<float>(n), dbuf_[static_cast<std::size_t>(t)][layer_count % 2].data());
-      float* dparams = T > 1 ? partial_[static_cast<std::size_t>(t)].data() : grad_.data();
+      const auto lane = static_cast<std::size_t>(t);
+      this->forward_schedule(input_, b0, [&](auto I, auto& k, const float* in, float* out) {
+        k.forward(make_context(t, I, true, b0), in, out, b1 - b0, params_.data() + param_offsets[I]);
+      });
+      losses[lane] = loss_impl<Loss>::forward_backward(this->acts(layer_count) + b0 * output_size, y.data() + b0, 0, b1 - b0,
+                                                       output_size, 1.0f / static_cast<float>(n), this->loss_gradient(lane));
+      float* dparams = T > 1 ? partial_[lane].data() : grad_.data();
       std::fill(dparams, dparams + param_count, 0.0f);
-      backward_pass(t, b0, b1, dparams);
+      this->backward_schedule(input_, b0, lane,
+                              [&](auto I, auto& k, const float* xi, const float* yi, const float* dy, float* dx) {
+                                k.backward(make_context(t, I, true, b0), xi, yi, dy, dx, b1 - b0,
+                                           params_.data() + param_offsets[I], dparams + param_offsets[I]);
+                              });
       if (T > 1) team_.barrier();  // all partial gradients are complete
       const auto [p0, p1] = thread_pool::split(param_count, t, T);
       if (T > 1) {
@@ -318,7 +261,7 @@ class runner {
       }
       if (opt) update_slice(*opt, p0, p1, t_step);
     });
-    if (opt) step_ = t_step;
+    if (opt) this->step_ = t_step;
     double total = 0;
     for (double l : losses) total += l;
     return static_cast<float>(total / static_cast<double>(n));
@@ -326,21 +269,15 @@ class runner {
 
   thread_pool team_;
   std::uint64_t seed_;
-  std::uint64_t step_ = 0;
   std::size_t capacity_ = 0, inference_capacity_ = 0;
   std::size_t batch_ = 0;
   const float* input_ = nullptr;
   cnnbench::detail::aligned_vector<float> params_, state_, grad_;
   std::vector<cnnbench::detail::aligned_vector<float>> partial_;
-  std::array<cnnbench::detail::aligned_vector<float>, layer_count + 1> acts_;
-  std::vector<std::array<cnnbench::detail::aligned_vector<float>, 2>> dbuf_;  // per thread
   std::vector<std::array<cnnbench::detail::aligned_vector<float>, 2>> ibuf_;  // per thread, inference
   cnnbench::detail::aligned_vector<float> out_;                               // inference output
   std::vector<cnnbench::detail::aligned_vector<float>> workspace_;
   std::array<cnnbench::detail::aligned_vector<float>, 2> opt_state_;
-  const void* opt_kind_ = nullptr;
-  kernels_type kernels_;
 };
 
-}  // namespace backend::eigen
-}  // namespace cnnbench
+}  // namespace cnnbench::backend::eigen

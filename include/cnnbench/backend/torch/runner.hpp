@@ -109,8 +109,8 @@ class runner {
     check_labels<Loss>(y, n);
     forward(x, n);
     batch_eval e;
-    e.loss_sum = Loss::forward_backward(out_.data(), y.data(), 0, n, output_size, 0.0f, nullptr);
-    e.correct = Loss::correct(out_.data(), y.data(), 0, n, output_size);
+    e.loss_sum = host::loss_kernel<Loss>::forward_backward(out_.data(), y.data(), 0, n, output_size, 0.0f, nullptr);
+    e.correct = host::loss_kernel<Loss>::correct(out_.data(), y.data(), 0, n, output_size);
     e.count = n;
     return e;
   }
@@ -132,7 +132,7 @@ class runner {
   /// Applies the optimizer to the gradients of the last compute_gradients (torch.optim's step).
   template <optimizer Opt>
   void apply_gradients(const Opt& opt) {
-    opt.validate();
+    opt.check();
     optimizer_for(opt);
     before_step(opt, step_ + 1);
     optimizer_->step();
@@ -142,7 +142,7 @@ class runner {
   /// One training step with torch's kernels and optimizer; returns the batch's mean loss.
   template <class Loss = loss::softmax_cross_entropy, optimizer Opt>
   float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
-    opt.validate();
+    opt.check();
     optimizer_for(opt);
     const float loss = backward_pass<Loss>(x, y, n);
     before_step(opt, step_ + 1);

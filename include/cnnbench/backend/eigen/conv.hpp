@@ -1,0 +1,171 @@
+// cnnbench/backend/eigen/conv.hpp: Conv: im2col + GEMM (gemm.hpp) over groups of samples under exec::eigen_cpu (see kernel.hpp for the kernel interface).
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "gemm.hpp"
+#include "../../layers/conv.hpp"
+#include "kernel.hpp"
+
+namespace cnnbench::backend::eigen {
+
+template <std::size_t F, std::size_t K, std::size_t S, padding Pad, shape In>
+struct kernel<Conv<F, K, S, Pad>, In> {
+  using L = Conv<F, K, S, Pad>;
+  static constexpr shape Out = L::template output_shape<In>;
+  static constexpr std::size_t HW = Out.h * Out.w;
+  static constexpr std::size_t CKK = In.c * K * K;
+  static constexpr std::size_t PT = L::template pad_top<In>;
+  static constexpr std::size_t PL = L::template pad_left<In>;
+  static constexpr bool pointwise = K == 1 && S == 1 && PT == 0 && PL == 0;  // 1x1: the input is its own im2col
+  /// Samples per GEMM: enough columns (>= 1024) for an efficient product, im2col buffer <= 4M floats.
+  static constexpr std::size_t group = std::max<std::size_t>(
+      1, std::min<std::size_t>((1024 + HW - 1) / HW, (std::size_t{1} << 22) / std::max<std::size_t>(1, CKK * HW)));
+
+  static constexpr std::size_t workspace_floats(std::size_t rows) {
+    const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
+    return 2 * CKK * g * HW + F * g * HW;
+  }
+
+  // col[r][g * HW + p], r = (c * K + ky) * K + kx: the input patch values under each output position.
+  static void im2col(const float* x, std::size_t s, std::size_t g_count, float* col) {
+    const std::size_t ld = g_count * HW;
+    for (std::size_t c = 0; c < In.c; ++c)
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          float* row = col + ((c * K + ky) * K + kx) * ld;
+          for (std::size_t g = 0; g < g_count; ++g) {
+            const float* src = x + (s + g) * In.size() + c * In.h * In.w;
+            float* dst = row + g * HW;
+            for (std::size_t oy = 0; oy < Out.h; ++oy) {
+              const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * S + ky) - static_cast<std::ptrdiff_t>(PT);
+              float* d = dst + oy * Out.w;
+              if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(In.h)) {
+                std::fill(d, d + Out.w, 0.0f);
+                continue;
+              }
+              const float* srow = src + iy * In.w;
+              if constexpr (S == 1) {
+                // valid ox: 0 <= ox + kx - PL < W
+                const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(PL) - static_cast<std::ptrdiff_t>(kx));
+                const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(
+                    Out.w, static_cast<std::ptrdiff_t>(In.w + PL) - static_cast<std::ptrdiff_t>(kx));
+                std::fill(d, d + lo, 0.0f);
+                if (hi > lo) copy(srow + lo + kx - PL, d + lo, static_cast<std::size_t>(hi - lo));
+                std::fill(d + std::max(lo, hi), d + Out.w, 0.0f);
+              } else {
+                for (std::size_t ox = 0; ox < Out.w; ++ox) {
+                  const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * S + kx) - static_cast<std::ptrdiff_t>(PL);
+                  d[ox] = (ix >= 0 && ix < static_cast<std::ptrdiff_t>(In.w)) ? srow[ix] : 0.0f;
+                }
+              }
+            }
+          }
+        }
+  }
+  // dx += col2im(dcol) for samples s .. s + g_count.
+  static void col2im(const float* dcol, std::size_t s, std::size_t g_count, float* dx) {
+    const std::size_t ld = g_count * HW;
+    for (std::size_t c = 0; c < In.c; ++c)
+      for (std::size_t ky = 0; ky < K; ++ky)
+        for (std::size_t kx = 0; kx < K; ++kx) {
+          const float* row = dcol + ((c * K + ky) * K + kx) * ld;
+          for (std::size_t g = 0; g < g_count; ++g) {
+            float* dst = dx + (s + g) * In.size() + c * In.h * In.w;
+            const float* src = row + g * HW;
+            for (std::size_t oy = 0; oy < Out.h; ++oy) {
+              const std::ptrdiff_t iy = static_cast<std::ptrdiff_t>(oy * S + ky) - static_cast<std::ptrdiff_t>(PT);
+              if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(In.h)) continue;
+              float* drow = dst + iy * In.w;
+              const float* s_ = src + oy * Out.w;
+              if constexpr (S == 1) {
+                const std::ptrdiff_t lo = std::max<std::ptrdiff_t>(0, static_cast<std::ptrdiff_t>(PL) - static_cast<std::ptrdiff_t>(kx));
+                const std::ptrdiff_t hi = std::min<std::ptrdiff_t>(
+                    Out.w, static_cast<std::ptrdiff_t>(In.w + PL) - static_cast<std::ptrdiff_t>(kx));
+                float* d = drow + kx - PL;
+                for (std::ptrdiff_t ox = lo; ox < hi; ++ox) d[ox] += s_[ox];
+              } else {
+                for (std::size_t ox = 0; ox < Out.w; ++ox) {
+                  const std::ptrdiff_t ix = static_cast<std::ptrdiff_t>(ox * S + kx) - static_cast<std::ptrdiff_t>(PL);
+                  if (ix >= 0 && ix < static_cast<std::ptrdiff_t>(In.w)) drow[ix] += s_[ox];
+                }
+              }
+            }
+          }
+        }
+  }
+
+  void forward(const context& ctx, const float* x, float* y, std::size_t n, const float* w) {
+    const float* bias = w + tensor_offset<L, In>(param_role::bias);
+    for (std::size_t s = 0; s < n; s += group) {
+      const std::size_t g_count = std::min(group, n - s);
+      const std::size_t ld = g_count * HW;
+      if (g_count == 1) {
+        // One sample: the GEMM writes the sample's [F, HW] block directly.
+        const float* col = x + s * In.size();
+        if constexpr (!pointwise) {
+          im2col(x, s, 1, ctx.workspace);
+          col = ctx.workspace;
+        }
+        float* out = y + s * Out.size();
+        gemm(F, HW, CKK, w, CKK, false, col, HW, false, out, HW, false);
+        for (std::size_t f = 0; f < F; ++f)
+          for (std::size_t p = 0; p < HW; ++p) out[f * HW + p] += bias[f];
+        continue;
+      }
+      float* col = ctx.workspace;
+      float* tmp = ctx.workspace + CKK * ld;
+      im2col(x, s, g_count, col);
+      gemm(F, ld, CKK, w, CKK, false, col, ld, false, tmp, ld, false);
+      for (std::size_t g = 0; g < g_count; ++g) {
+        float* out = y + (s + g) * Out.size();
+        for (std::size_t f = 0; f < F; ++f) {
+          const float* src = tmp + f * ld + g * HW;
+          float* dst = out + f * HW;
+          for (std::size_t p = 0; p < HW; ++p) dst[p] = src[p] + bias[f];
+        }
+      }
+    }
+  }
+
+  void backward(const context& ctx, const float* x, const float*, const float* dy, float* dx, std::size_t n,
+                const float* w, float* dw) {
+    float* dbias = dw + tensor_offset<L, In>(param_role::bias);
+    for (std::size_t s = 0; s < n; s += group) {
+      const std::size_t g_count = std::min(group, n - s);
+      const std::size_t ld = g_count * HW;
+      float* col = ctx.workspace;                  // CKK x ld
+      float* dcol = ctx.workspace + CKK * ld;      // CKK x ld
+      float* dyg = ctx.workspace + 2 * CKK * ld;   // F x ld
+      const float* dyp = dy + s * Out.size();
+      if (g_count > 1) {
+        for (std::size_t g = 0; g < g_count; ++g)
+          for (std::size_t f = 0; f < F; ++f) copy(dy + (s + g) * Out.size() + f * HW, dyg + f * ld + g * HW, HW);
+        dyp = dyg;
+      }
+      for (std::size_t f = 0; f < F; ++f) {
+        float acc = 0;
+        for (std::size_t p = 0; p < ld; ++p) acc += dyp[f * ld + p];
+        dbias[f] += acc;
+      }
+      const float* colp = x + s * In.size();
+      if (!pointwise || g_count > 1) {
+        im2col(x, s, g_count, col);
+        colp = col;
+      }
+      gemm(F, CKK, ld, dyp, ld, false, colp, ld, true, dw, CKK, true);  // dW += dY * col^T
+      if (!dx) continue;
+      if constexpr (pointwise) {
+        if (g_count == 1) {
+          gemm(CKK, HW, F, w, CKK, true, dyp, HW, false, dx + s * In.size(), HW, false);
+          continue;
+        }
+      }
+      gemm(CKK, ld, F, w, CKK, true, dyp, ld, false, dcol, ld, false);  // dcol = W^T * dY
+      std::fill(dx + s * In.size(), dx + (s + g_count) * In.size(), 0.0f);
+      col2im(dcol, s, g_count, dx);
+    }
+  }
+};
+
+}  // namespace cnnbench::backend::eigen

@@ -1,0 +1,85 @@
+// cnnbench/backend/eigen/kernel.hpp: the kernel interface of exec::eigen_cpu, and its fallback.
+//
+// kernel<L, In> is exec::eigen_cpu's implementation of layer L on input shape In (one file per layer
+// family beside this one: conv.hpp, pool.hpp, ...). Each thread of the policy's team calls a kernel
+// for its own contiguous slice of the batch: the buffers point at the first sample of that slice
+// (NCHW, float32; sample b of the slice is x + b * In.size()), n is the slice's length, and
+// ctx.first is the slice's first sample in the whole batch.
+//   forward(ctx, x, y, n, w)                      y = layer(x), training or inference mode (ctx.training)
+//   backward(ctx, x, y, dy, dx, n, w, dw)         dx = dL/dx (dx == nullptr: not needed, first layer);
+//                                                 dw += dL/dw for these samples (the thread's partial)
+//   static workspace_floats(rows)                 scratch the kernel needs per thread, in floats
+//   prepare(threads, capacity)                    optional: called before the team uses the kernel
+// w / dw point at the layer's parameters in the model's contiguous buffer; a tensor's place in them
+// comes from the layer's declared specs (tensor_offset below), never from a formula repeated here.
+// A layer without a kernel is a compile error naming the policy.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "../../layer.hpp"
+#include "../../shape.hpp"
+#include "thread_pool.hpp"
+
+namespace cnnbench::backend::eigen {
+
+/// What a kernel call knows besides its buffers.
+struct context {
+  int thread = 0;             ///< this thread's index in the team
+  int threads = 1;            ///< team size
+  std::size_t batch = 0;      ///< samples in the whole batch (all threads)
+  std::size_t first = 0;      ///< index in the whole batch of the sample the buffers point at
+  bool training = false;      ///< dropout active, BatchNorm on batch statistics
+  std::uint64_t seed = 0;     ///< the runner's seed (dropout masks)
+  std::uint64_t step = 0;     ///< training step counter (dropout masks)
+  std::size_t layer = 0;      ///< index of the layer in the flattened model
+  float* workspace = nullptr; ///< this thread's scratch (workspace_floats of the largest layer)
+  float* state = nullptr;     ///< the layer's state (BatchNorm running mean, then variance)
+  thread_pool* team = nullptr;
+};
+
+template <class T>
+inline constexpr bool dependent_false = false;
+
+/// A kernel that needs the team size and batch capacity before use has prepare(threads, capacity).
+template <class K>
+concept has_prepare = requires(K& k) { k.prepare(1, std::size_t{1}); };
+
+/// No kernel: a compile error naming the policy.
+template <class L, shape In>
+struct kernel {
+  static_assert(dependent_false<L>,
+                "cnnbench: exec::eigen_cpu has no implementation of this layer (specialise "
+                "cnnbench::backend::eigen::kernel<Layer, In> in backend/eigen/<layer>.hpp)");
+};
+
+/// Offset, in scalars, of L's first parameter tensor with role `role` within L's parameters
+/// (the sum of the sizes of the tensors declared before it in L::params<In>).
+template <class L, shape In>
+consteval std::size_t tensor_offset(param_role role) {
+  constexpr auto specs = cnnbench::detail::param_specs<L, In>();
+  std::size_t offset = 0;
+  for (const auto& t : specs) {
+    if (t.role == role) return offset;
+    offset += t.size();
+  }
+  throw "cnnbench: the layer declares no parameter tensor with this role";  // not a constant expression: a compile error
+}
+/// Offset of L's state tensor with role `role` within L's state (BatchNorm: running_mean, running_var).
+template <class L, shape In>
+consteval std::size_t state_offset(param_role role) {
+  constexpr auto specs = cnnbench::detail::state_specs<L, In>();
+  std::size_t offset = 0;
+  for (const auto& t : specs) {
+    if (t.role == role) return offset;
+    offset += t.size();
+  }
+  throw "cnnbench: the layer declares no state tensor with this role";
+}
+
+/// Copies n floats.
+inline void copy(const float* src, float* dst, std::size_t n) noexcept { std::memcpy(dst, src, n * sizeof(float)); }
+
+}  // namespace cnnbench::backend::eigen

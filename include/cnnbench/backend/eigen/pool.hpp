@@ -1,0 +1,142 @@
+// cnnbench/backend/eigen/pool.hpp: MaxPool, AvgPool and GlobalAvgPool under exec::eigen_cpu (see kernel.hpp for the kernel interface).
+#pragma once
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+#include "../../layers/pool.hpp"
+#include "kernel.hpp"
+
+namespace cnnbench::backend::eigen {
+
+/// MaxPool. The gradient goes to the first maximum of each window in row-major order (PyTorch's
+/// choice); backward finds it again by comparing the input with the stored output, branch-free
+/// (arithmetic masks), so neither direction has a data-dependent branch and no index is stored.
+template <std::size_t K, std::size_t S, shape In>
+struct kernel<MaxPool<K, S>, In> {
+  static constexpr shape Out = MaxPool<K, S>::template output_shape<In>;
+  static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
+  void forward(const context&, const float* x, float* y, std::size_t n, const float*) {
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* src = x + b * In.size() + c * In.h * In.w;
+        float* dst = y + b * Out.size() + c * Out.h * Out.w;
+        for (std::size_t oy = 0; oy < Out.h; ++oy)
+          for (std::size_t ox = 0; ox < Out.w; ++ox) {
+            const float* win = src + oy * S * In.w + ox * S;
+            float m = win[0];
+            for (std::size_t ky = 0; ky < K; ++ky)
+              for (std::size_t kx = 0; kx < K; ++kx) m = std::max(m, win[ky * In.w + kx]);
+            dst[oy * Out.w + ox] = m;
+          }
+      }
+  }
+  // For each window position (ky, kx) in row-major order, one pass over the outputs of a row:
+  // hit = (x == max) * free, free -= hit. The passes over contiguous outputs vectorise (at -O3).
+  void backward(const context&, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
+                const float*, float*) {
+    if (!dx) return;
+    std::fill(dx, dx + n * In.size(), 0.0f);
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* src = x + b * In.size() + c * In.h * In.w;
+        const float* out = y + b * Out.size() + c * Out.h * Out.w;
+        const float* g = dy + b * Out.size() + c * Out.h * Out.w;
+        float* d = dx + b * In.size() + c * In.h * In.w;
+        for (std::size_t oy = 0; oy < Out.h; ++oy) {
+          float free[Out.w];
+          std::fill(free, free + Out.w, 1.0f);
+          const float* m = out + oy * Out.w;
+          const float* gv = g + oy * Out.w;
+          for (std::size_t ky = 0; ky < K; ++ky)
+            for (std::size_t kx = 0; kx < K; ++kx) {
+              const float* xr = src + (oy * S + ky) * In.w + kx;
+              float* dr = d + (oy * S + ky) * In.w + kx;
+              // Three simple loops (gather, arithmetic on contiguous rows, scatter) vectorise where
+              // one fused strided loop does not.
+              float xs[Out.w], hv[Out.w];
+              for (std::size_t ox = 0; ox < Out.w; ++ox) xs[ox] = xr[ox * S];
+              for (std::size_t ox = 0; ox < Out.w; ++ox) {
+                // hit = free if x is the maximum, else 0, as a bit mask: no branch on the data
+                // (a float ?: compiles to a jump, mispredicted half the time on real activations).
+                const std::uint32_t mask = 0u - static_cast<std::uint32_t>(xs[ox] == m[ox]);
+                const float hit = std::bit_cast<float>(std::bit_cast<std::uint32_t>(free[ox]) & mask);
+                free[ox] -= hit;
+                hv[ox] = hit * gv[ox];
+              }
+              if constexpr (S >= K) {  // windows do not overlap: each input is written once
+                for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] = hv[ox];
+              } else {
+                for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] += hv[ox];
+              }
+            }
+        }
+      }
+  }
+};
+
+template <std::size_t K, std::size_t S, shape In>
+struct kernel<AvgPool<K, S>, In> {
+  static constexpr shape Out = AvgPool<K, S>::template output_shape<In>;
+  static constexpr float inv = 1.0f / static_cast<float>(K * K);
+  static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
+  void forward(const context&, const float* x, float* y, std::size_t n, const float*) {
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* src = x + b * In.size() + c * In.h * In.w;
+        float* dst = y + b * Out.size() + c * Out.h * Out.w;
+        for (std::size_t oy = 0; oy < Out.h; ++oy)
+          for (std::size_t ox = 0; ox < Out.w; ++ox) {
+            const float* win = src + oy * S * In.w + ox * S;
+            float s = 0;
+            for (std::size_t ky = 0; ky < K; ++ky)
+              for (std::size_t kx = 0; kx < K; ++kx) s += win[ky * In.w + kx];
+            dst[oy * Out.w + ox] = s * inv;
+          }
+      }
+  }
+  void backward(const context&, const float*, const float*, const float* dy, float* dx, std::size_t n,
+                const float*, float*) {
+    if (!dx) return;
+    std::fill(dx, dx + n * In.size(), 0.0f);
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* g = dy + b * Out.size() + c * Out.h * Out.w;
+        float* d = dx + b * In.size() + c * In.h * In.w;
+        for (std::size_t oy = 0; oy < Out.h; ++oy)
+          for (std::size_t ox = 0; ox < Out.w; ++ox) {
+            const float v = g[oy * Out.w + ox] * inv;
+            float* win = d + oy * S * In.w + ox * S;
+            for (std::size_t ky = 0; ky < K; ++ky)
+              for (std::size_t kx = 0; kx < K; ++kx) win[ky * In.w + kx] += v;
+          }
+      }
+  }
+};
+
+template <shape In>
+struct kernel<GlobalAvgPool, In> {
+  static constexpr std::size_t HW = In.h * In.w;
+  static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
+  void forward(const context&, const float* x, float* y, std::size_t n, const float*) {
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* src = x + b * In.size() + c * HW;
+        float s = 0;
+        for (std::size_t p = 0; p < HW; ++p) s += src[p];
+        y[b * In.c + c] = s / static_cast<float>(HW);
+      }
+  }
+  void backward(const context&, const float*, const float*, const float* dy, float* dx, std::size_t n,
+                const float*, float*) {
+    if (!dx) return;
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float v = dy[b * In.c + c] / static_cast<float>(HW);
+        std::fill(dx + b * In.size() + c * HW, dx + b * In.size() + (c + 1) * HW, v);
+      }
+  }
+};
+
+}  // namespace cnnbench::backend::eigen

@@ -1,0 +1,152 @@
+// cnnbench/backend/runner_base.hpp: the skeleton every layer-by-layer runner is built on.
+//
+// runner_base<Net, In, Kernel, Buffer> owns what does not depend on the back end:
+//   - the model's compile-time facts: its bound layers, shapes, parameter and state offsets (from
+//     network<Net, In>, i.e. from the layers' declared tensor specs: never re-derived here);
+//   - one kernel object per leaf layer, Kernel<L, In> ("the policy's implementation of layer L", the
+//     same name in every back end: backend::eigen::kernel, backend::cuda::kernel);
+//   - the activation buffers of a training step (acts(k): the output of layer k - 1, k = 1..L; the
+//     input is the caller's) and the activation-gradient buffers, one pair per lane (a lane is a
+//     thread of eigen_cpu's team, or the one stream of cudnn), used in turn: the gradient with respect
+//     to activation k lives in pair[k % 2];
+//   - the schedules: the training forward pass, the backward pass (last layer first) and the inference
+//     pass (two buffers in turn, the last layer writing the output), each calling the back end's
+//     `run(I, kernel, pointers...)` once per layer, in order;
+//   - the training step counter and the optimizer-change rule (the state buffers are reset when the
+//     optimizer type changes between calls).
+// A back end derives from it, allocates the buffers (Buffer needs data() and size()) and supplies how
+// to run one layer. `first_row` offsets the shared activation buffers to a lane's first sample (each
+// eigen_cpu thread runs its slice of the batch); lane buffers hold only that lane's rows.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "../exec/runner.hpp"
+#include "../network.hpp"
+
+namespace cnnbench::backend {
+
+namespace detail {
+template <template <class, shape> class Kernel, class List>
+struct kernel_tuple;
+template <template <class, shape> class Kernel, class... Bs>
+struct kernel_tuple<Kernel, cnnbench::detail::type_list<Bs...>> {
+  using type = std::tuple<Kernel<typename Bs::layer, Bs::in>...>;
+};
+}  // namespace detail
+
+template <class Net, shape In, template <class, shape> class Kernel, class Buffer>
+class runner_base {
+ public:
+  using network_type = network<Net, In>;
+  using layers = typename network_type::layers;
+  static constexpr std::size_t layer_count = network_type::layer_count;
+  static constexpr std::size_t param_count = network_type::param_count;
+  static constexpr std::size_t state_count = network_type::state_count;
+  static constexpr shape output_shape = network_type::output_shape;
+  static constexpr std::size_t output_size = output_shape.size();
+  static constexpr auto shapes = network_type::shapes;
+  static constexpr auto param_offsets = network_type::param_offsets;
+  static constexpr auto state_offsets = network_type::state_offsets;
+
+  /// Training steps applied so far (the optimizer's t is step() + 1 on the next step).
+  std::uint64_t step() const noexcept { return step_; }
+
+ protected:
+  using kernels_type = typename detail::kernel_tuple<Kernel, layers>::type;
+
+  /// The largest activation of one sample (the size of a lane buffer per row).
+  static constexpr std::size_t max_activation() {
+    std::size_t m = 0;
+    for (std::size_t k = 1; k <= layer_count; ++k) m = std::max(m, shapes[k].size());
+    return m;
+  }
+  /// Compile-time checks of a loss against the model's output.
+  template <class Loss>
+  static constexpr void check_loss() {
+    static_assert(Loss::template accepts<output_shape>,
+                  "cnnbench: the loss does not fit the model's output (see loss/: softmax_cross_entropy needs >= 2 "
+                  "flat outputs, binary_cross_entropy exactly one)");
+  }
+
+  /// Calls f(kernel) for every layer's kernel, in order.
+  template <class F>
+  void each_kernel(F&& f) {
+    std::apply([&](auto&... k) { (f(k), ...); }, kernels_);
+  }
+
+  /// Activation k (k >= 1) of the training pass, the shared buffer.
+  float* acts(std::size_t k) { return acts_[k].data(); }
+  const float* acts(std::size_t k) const { return acts_[k].data(); }
+
+  /// Training forward pass: run(I, kernel_I, in, out) for I = 0..L-1, where in is the input (layer 0)
+  /// or activation I, and out activation I + 1, both offset to row `first_row`.
+  template <class Run>
+  void forward_schedule(const float* input, std::size_t first_row, Run&& run) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_),
+            (I == 0 ? input : acts_[I].data()) + first_row * shapes[I].size(),
+            acts_[I + 1].data() + first_row * shapes[I + 1].size())),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  /// Backward pass of lane `lane`: run(I, kernel_I, x, y, dy, dx) for I = L-1..0, where x and y are
+  /// the layer's input and output activations (offset to `first_row`), dy = dLoss/dy (lane pair
+  /// [(I + 1) % 2]) and dx = dLoss/dx (pair [I % 2]; nullptr for the first layer, whose input
+  /// gradient nobody needs). The loss writes dLoss/dlogits into loss_gradient(lane) first.
+  template <class Run>
+  void backward_schedule(const float* input, std::size_t first_row, std::size_t lane, Run&& run) {
+    auto& pair = grads_[lane];
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      (
+          [&] {
+            constexpr std::size_t I = layer_count - 1 - J;
+            run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_),
+                (I == 0 ? input : acts_[I].data()) + first_row * shapes[I].size(),
+                acts_[I + 1].data() + first_row * shapes[I + 1].size(), pair[(I + 1) % 2].data(),
+                I == 0 ? nullptr : pair[I % 2].data());
+          }(),
+          ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+  /// Where the loss writes dLoss/dlogits for the backward pass of `lane`.
+  float* loss_gradient(std::size_t lane) { return grads_[lane][layer_count % 2].data(); }
+
+  /// Inference pass through two buffers used in turn: run(I, kernel_I, in, out); layer 0 reads
+  /// `input`, layer I > 0 reads pair[(I + 1) % 2], the last layer writes `output`, the others pair[I % 2].
+  template <class Run>
+  void inference_schedule(const float* input, float* output, std::array<Buffer, 2>& pair, Run&& run) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_), I == 0 ? input : pair[(I + 1) % 2].data(),
+            I + 1 == layer_count ? output : pair[I % 2].data())),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  /// True (once) when the optimizer type differs from the previous call's: the caller then resets
+  /// the optimizer state buffers (Opt::state_buffers of them, param_count each, zero).
+  template <class Opt>
+  bool optimizer_changed() {
+    static const char tag = 0;  // one address per optimizer type
+    if (opt_kind_ == &tag) return false;
+    opt_kind_ = &tag;
+    return true;
+  }
+
+  kernels_type kernels_;
+  std::array<Buffer, layer_count + 1> acts_;  ///< [0] unused: the input is the caller's
+  std::vector<std::array<Buffer, 2>> grads_;  ///< per lane: the activation gradients, in turn
+  std::uint64_t step_ = 0;
+
+ private:
+  const void* opt_kind_ = nullptr;
+};
+
+}  // namespace cnnbench::backend
