@@ -133,9 +133,9 @@ struct residual_branches {
 template <shape Main, shape Shortcut>
 struct residual_output_shapes {
   static_assert(Main == Shortcut,
-                "cnnbench: Residual: the main branch's output shape differs from the shortcut's (see "
-                "residual_output_shapes<shape{main}, shape{shortcut}> below; the main branch's output is "
-                "the first: add a projection Shortcut<Conv<F, 1, S>, ...> or fix the strides/filters)");
+                "cnnbench: Residual: the main branch's output shape differs from the shortcut's (the note "
+                "'residual_output_shapes<shape{main}, shape{shortcut}>' names both; give the Residual a "
+                "projection Shortcut<Conv<F, 1, S, valid, no_bias>, BatchNorm<>> or fix the branches)");
   static constexpr bool value = Main == Shortcut;
 };
 
