@@ -41,6 +41,8 @@ std::vector<entry> published() {
       make<CatsVsDogsCnn, cats_vs_dogs_input>("s5", "CatsVsDogsCnn", "S5 cats vs dogs 224x224 (PyTorch vs TensorFlow)"),
       make<CatsVsDogsCnnBinary, cats_vs_dogs_input>("s5-binary", "CatsVsDogsCnnBinary",
                                                     "S5 cats vs dogs with a single-logit head"),
+      make<ResNet18Cifar, cifar10_input>("resnet18-cifar", "ResNet18Cifar",
+                                         "ResNet-18 for CIFAR-10 (kuangliu/pytorch-cifar), Residual blocks"),
   };
 }
 }  // namespace
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Compile-time summaries of the published models (Keras-style, NCHW, FLOPs per sample)"};
   std::string model;
   bool list = false;
-  app.add_option("--model,-m", model, "Model id (s1, s2, s3, s4, s4-classic, s5, s5-binary) or type name");
+  app.add_option("--model,-m", model, "Model id (s1, s2, s3, s4, s4-classic, s5, s5-binary, resnet18-cifar) or type name");
   app.add_flag("--list", list, "List the model ids and exit");
   CLI11_PARSE(app, argc, argv);
 

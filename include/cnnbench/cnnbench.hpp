@@ -16,3 +16,4 @@
 #include "models/published.hpp"
 #include "network.hpp"
 #include "optim.hpp"
+#include "residual.hpp"

@@ -46,6 +46,13 @@ enum class param_role {
   running_var,   ///< BatchNorm state; initialised to 1
 };
 
+/// Whether Conv and Dense learn an additive bias: `Conv<64, 3, 1, same, no_bias>` is PyTorch's
+/// Conv2d(..., bias=False) and Keras' Conv2D(..., use_bias=False) (the usual choice before a
+/// BatchNorm, which has its own shift). The default everywhere is with_bias.
+enum class bias { with_bias, no_bias };
+inline constexpr bias with_bias = bias::with_bias;
+inline constexpr bias no_bias = bias::no_bias;
+
 /// One parameter (or state) tensor of a layer, as laid out in the model's contiguous buffer.
 /// `dims` is in PyTorch order (Conv weight OIHW, Dense weight [out, in]); `name` is PyTorch's
 /// parameter name ("weight", "bias", "running_mean", ...), so a state_dict maps one to one.
@@ -72,6 +79,17 @@ constexpr std::size_t total_size(const std::array<tensor_spec, K>& ts) noexcept 
   std::size_t n = 0;
   for (const auto& t : ts) n += t.size();
   return n;
+}
+
+/// The parameter specs of Conv and Dense: the weight, then (HasBias) a bias of `n` scalars with the
+/// weight's fans (PyTorch initialises the bias from the weight's fan_in).
+template <bool HasBias>
+constexpr std::array<tensor_spec, HasBias ? 2 : 1> weight_and_bias(const tensor_spec& weight, std::size_t n) {
+  if constexpr (HasBias) {
+    return {weight, tensor_spec{"bias", param_role::bias, {n, 0, 0, 0}, 1, weight.fan_in, weight.fan_out}};
+  } else {
+    return {weight};
+  }
 }
 }  // namespace detail
 

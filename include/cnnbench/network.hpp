@@ -13,6 +13,9 @@
 //
 // Tensor names are "<layer name>.<tensor name>" with the layer names of summary() (conv_1.weight,
 // dense_2.bias, batch_norm_1.running_var), i.e. Keras' layer names and PyTorch's parameter names.
+// A Residual's tensor names are paths inside it (residual.hpp): residual_1.main.conv_2.weight,
+// residual_2.shortcut.batch_norm_1.running_mean; its parameters come main branch first, then the
+// shortcut, and its state after all its parameters, as for any layer.
 //
 // FILES (save/load): little-endian; "CNNBENCH" (8 bytes), format version (u32 = 1), reserved (u32),
 // architecture hash (u64, architecture_hash_v), parameter count (u64), state count (u64), then the
@@ -70,7 +73,7 @@ inline std::string hex64(std::uint64_t v) {
 
 /// One named tensor of a model, as a table entry computed at compile time.
 struct tensor_entry {
-  std::array<char, 64> name{};  // "conv_1.weight"
+  std::array<char, 160> name{};  // "conv_1.weight", "residual_1.main.conv_2.weight"
   tensor_spec spec;
   std::size_t layer = 0;   // leaf layer index
   std::size_t offset = 0;  // in the parameter (or state) buffer, scalars
@@ -105,11 +108,13 @@ constexpr auto tensor_table() {
     auto add = [&](const tensor_spec& spec, std::size_t offset, bool trainable) {
       auto& e = table[k++];
       std::size_t pos = 0;
-      for (char ch : rows[i].name())
-        if (pos + 1 < e.name.size()) e.name[pos++] = ch;
-      if (pos + 1 < e.name.size()) e.name[pos++] = '.';
-      for (char ch : spec.name)
-        if (pos + 1 < e.name.size()) e.name[pos++] = ch;
+      auto put = [&](char ch) {
+        if (pos + 1 >= e.name.size()) throw "cnnbench: network: a tensor name is longer than 159 characters";
+        e.name[pos++] = ch;
+      };
+      for (char ch : rows[i].name()) put(ch);
+      put('.');
+      for (char ch : spec.name) put(ch);
       e.spec = spec;
       e.layer = i;
       e.offset = offset;

@@ -184,6 +184,10 @@ constexpr auto prefix_sums(type_list<Bs...>, bool state) {
   for (std::size_t i = 0; i < sizeof...(Bs); ++i) a[i + 1] = a[i] + counts[i];
   return a;
 }
+/// A layer with inner structure (Residual) declares `template <shape In> static constexpr
+/// std::uint64_t structure_hash`, folded into the architecture hash after its own entry.
+template <class L, shape In>
+concept has_structure_hash = requires { L::template structure_hash<In>; };
 template <class... Bs>
 constexpr std::uint64_t arch_hash(type_list<Bs...>) {
   fnv1a f;
@@ -198,6 +202,9 @@ constexpr std::uint64_t arch_hash(type_list<Bs...>) {
         }
         f.number(Bs::param_count);
         f.number(Bs::state_count);
+        // A block that runs its own sub-layers (Residual) adds their structure; leaf layers have none,
+        // so the hash of a model without such blocks is what it always was.
+        if constexpr (has_structure_hash<typename Bs::layer, Bs::in>) f.number(Bs::layer::template structure_hash<Bs::in>);
       }(),
       ...);
   return f.h;
@@ -217,7 +224,7 @@ template <class Net, shape In>
 inline constexpr auto state_offsets_v = detail::prefix_sums(bound_layers_t<Net, In>{}, true);
 
 /// 64-bit FNV-1a hash of the architecture: for each leaf layer its key, input and output shape,
-/// parameter and state counts. Two models share a hash exactly when their parameter buffers have
+/// parameter and state counts (and, for a Residual, the same of each layer of its two branches). Two models share a hash exactly when their parameter buffers have
 /// the same layout and meaning; hyper-parameters that change neither (a dropout rate) are not part
 /// of it. The same on every compiler and platform; stored in weight files (network::save).
 template <class Net, shape In>

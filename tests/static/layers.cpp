@@ -3,6 +3,8 @@
 // stop compilation).
 #include <cnnbench/model.hpp>
 
+#include <type_traits>
+
 #include "../support/catch.hpp"
 
 using namespace cnnbench;
@@ -35,6 +37,20 @@ static_assert(bound<Conv<16, 3>, shape{2, 9, 9}>::params[0].dims == std::array<s
 static_assert(bound<Conv<16, 3>, shape{2, 9, 9}>::params[0].fan_in == 18);
 static_assert(bound<Conv<16, 3>, shape{2, 9, 9}>::params[0].fan_out == 144);
 static_assert(bound<Conv<16, 3>, shape{2, 9, 9}>::params[1].size() == 16);
+// ---- Conv without bias (PyTorch bias=False): the weight only; same shape and FLOPs
+static_assert(output_shape_v<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}> == shape{16, 7, 7});
+static_assert(param_count_v<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}> == 16 * 2 * 9);
+static_assert(param_count_v<Conv<128, 3, 2, same, no_bias>, shape{64, 32, 32}> == 73'728);
+static_assert(output_shape_v<Conv<128, 3, 2, same, no_bias>, shape{64, 32, 32}> == shape{128, 16, 16});
+static_assert(flops_v<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}> == flops_v<Conv<16, 3>, shape{2, 9, 9}>);
+static_assert(bound<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}>::params.size() == 1);
+static_assert(bound<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}>::params[0].name == "weight");
+static_assert(bound<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}>::params[0].fan_in == 18);
+static_assert(bound<Conv<16, 3>, shape{2, 9, 9}>::params.size() == 2);
+static_assert(Conv<8, 3>::bias_mode == bias::with_bias && Conv<8, 3>::has_bias);
+static_assert(std::is_same_v<Conv<8, 3>, Conv<8, 3, 1, valid, with_bias>> && !Conv<8, 3, 1, valid, no_bias>::has_bias);
+// the architecture hash tells a biased conv from an unbiased one (different parameter layout)
+static_assert(architecture_hash_v<Conv<8, 3>, shape{1, 5, 5}> != architecture_hash_v<Conv<8, 3, 1, valid, no_bias>, shape{1, 5, 5}>);
 // soft queries
 static_assert(!Conv<8, 5>::accepts<shape{1, 4, 4}>);
 static_assert(Conv<8, 4>::accepts<shape{1, 4, 4}>);
@@ -78,6 +94,18 @@ static_assert(flops_v<Dense<72>, shape{576}> == 2 * 576 * 72);
 static_assert(bound<Dense<72>, shape{576}>::params[0].dims == std::array<std::size_t, 4>{72, 576, 0, 0});
 static_assert(bound<Dense<72>, shape{576}>::params[0].rank == 2);
 static_assert(!Dense<10>::accepts<shape{4, 6, 6}> && Dense<10>::accepts<shape{144}>);
+// ---- Dense without bias (PyTorch Linear(bias=False)): params U*In; same FLOPs
+static_assert(param_count_v<Dense<72, no_bias>, shape{576}> == 41'472);
+static_assert(output_shape_v<Dense<72, no_bias>, shape{576}> == shape{72});
+static_assert(flops_v<Dense<72, no_bias>, shape{576}> == flops_v<Dense<72>, shape{576}>);
+static_assert(bound<Dense<72, no_bias>, shape{576}>::params.size() == 1);
+static_assert(bound<Dense<72, no_bias>, shape{576}>::params[0].dims == std::array<std::size_t, 4>{72, 576, 0, 0});
+static_assert(std::is_same_v<Dense<5>, Dense<5, with_bias>> && !Dense<5, no_bias>::has_bias);
+
+// ---- Identity: shape kept, no parameters, no FLOPs
+static_assert(output_shape_v<Identity, shape{3, 4, 5}> == shape{3, 4, 5});
+static_assert(param_count_v<Identity, shape{3, 4, 5}> == 0 && flops_v<Identity, shape{3, 4, 5}> == 0);
+static_assert(Identity::accepts<shape{7}> && summary<Sequential<Identity>, shape{2}>().rows[0].name() == "identity_1");
 
 // ---- BatchNorm: shape kept; params 2C (gamma, beta); state 2C (running mean, var); FLOPs 2/element
 static_assert(output_shape_v<BatchNorm<>, shape{8, 6, 6}> == shape{8, 6, 6});
@@ -96,4 +124,6 @@ TEST_CASE("layer formulas hold at compile time", "[static][layers]") {
   STATIC_REQUIRE(param_count_v<Conv<32, 3>, shape{16, 16, 16}> == 4'640);
   STATIC_REQUIRE(output_shape_v<MaxPool<2>, shape{64, 7, 7}> == shape{64, 3, 3});
   STATIC_REQUIRE(param_count_v<Dense<72>, shape{576}> == 41'544);
+  STATIC_REQUIRE(param_count_v<Conv<16, 3, 1, valid, no_bias>, shape{2, 9, 9}> == 288);
+  STATIC_REQUIRE(param_count_v<Dense<72, no_bias>, shape{576}> == 41'472);
 }

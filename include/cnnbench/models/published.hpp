@@ -6,6 +6,9 @@
 // and ends in logits (no Softmax): the losses of cnnbench take logits, which avoids the
 // double-softmax defect one of the write-ups had (SEEDS.md S3, "tensorflow").
 #pragma once
+#include <cstddef>
+#include <type_traits>
+
 #include "../model.hpp"
 
 namespace cnnbench::models {
@@ -75,6 +78,34 @@ using CatsVsDogsCnn = Sequential<CatsVsDogsConvBlocks, Flatten, Dense<128>, ReLU
 using CatsVsDogsCnnBinary = Sequential<CatsVsDogsConvBlocks, Flatten, Dense<128>, ReLU, Dense<1>>;
 inline constexpr shape cats_vs_dogs_input{3, 224, 224};
 
+// ---- ResNet-18 for CIFAR-10 (kuangliu/pytorch-cifar, models/resnet.py) -------------------------
+/// A basic block (He et al. 2016): Conv 3x3 stride S -> BatchNorm -> ReLU -> Conv 3x3 -> BatchNorm, plus
+/// the shortcut, then ReLU. Convolutions have no bias (the BatchNorm shifts). The shortcut is the
+/// identity, or, where the stride is not 1 or the channels change (Project), a 1x1 Conv stride S
+/// (no bias) + BatchNorm. PyTorch pads every 3x3 conv by 1 on each side: `same` for stride 1, and
+/// ZeroPad<1> + valid for stride 2 (there `same` would pad (0, 1), as TensorFlow does: the same shapes,
+/// another computation).
+template <std::size_t Filters, std::size_t Stride, bool Project>
+using ResNetBasicBlock = Sequential<
+    Residual<std::conditional_t<Stride == 1, Conv<Filters, 3, 1, same, no_bias>,
+                                Sequential<ZeroPad<1>, Conv<Filters, 3, Stride, valid, no_bias>>>,
+             BatchNorm<>, ReLU, Conv<Filters, 3, 1, same, no_bias>, BatchNorm<>,
+             std::conditional_t<Project, Shortcut<Conv<Filters, 1, Stride, valid, no_bias>, BatchNorm<>>, Shortcut<>>>,
+    ReLU>;
+/// ResNet-18 as trained on CIFAR-10 in kuangliu/pytorch-cifar: stem Conv 64 3x3 pad 1 (no bias) ->
+/// BatchNorm -> ReLU (no max-pool); 4 stages of 2 basic blocks, 64 / 128 / 256 / 512 filters, strides
+/// 1 / 2 / 2 / 2 (32 -> 32 -> 16 -> 8 -> 4), a projection shortcut in the first block of stages 2-4;
+/// GlobalAvgPool 512 -> Dense 10. 11,173,962 parameters (PyTorch's sum of numel()), 9,600 BatchNorm
+/// running statistics. Input 3x32x32. Each block is one Residual leaf layer (plus its ReLU).
+using ResNet18CifarStage1 = Sequential<ResNetBasicBlock<64, 1, false>, ResNetBasicBlock<64, 1, false>>;
+using ResNet18CifarStage2 = Sequential<ResNetBasicBlock<128, 2, true>, ResNetBasicBlock<128, 1, false>>;
+using ResNet18CifarStage3 = Sequential<ResNetBasicBlock<256, 2, true>, ResNetBasicBlock<256, 1, false>>;
+using ResNet18CifarStage4 = Sequential<ResNetBasicBlock<512, 2, true>, ResNetBasicBlock<512, 1, false>>;
+using ResNet18Cifar = Sequential<                      //
+    Conv<64, 3, 1, same, no_bias>, BatchNorm<>, ReLU,  //
+    ResNet18CifarStage1, ResNet18CifarStage2, ResNet18CifarStage3, ResNet18CifarStage4,  //
+    GlobalAvgPool, Dense<10>>;
+
 }  // namespace cnnbench::models
 
 namespace cnnbench::models {
@@ -86,4 +117,6 @@ static_assert(param_count_v<LeNetTfMxnet, mnist_input> == 60'170);
 static_assert(param_count_v<LeNet5, mnist_input> == 61'706);
 static_assert(param_count_v<CatsVsDogsCnn, cats_vs_dogs_input> == 11'169'218);
 static_assert(param_count_v<CatsVsDogsCnnBinary, cats_vs_dogs_input> == 11'169'089);
+static_assert(param_count_v<ResNet18Cifar, cifar10_input> == 11'173'962);
+static_assert(state_count_v<ResNet18Cifar, cifar10_input> == 9'600);
 }  // namespace cnnbench::models
