@@ -68,7 +68,35 @@ using Mixed = Sequential<Conv<4, 3, 1, same>, BatchNorm<>, ReLU, MaxPool<2>, Con
                          Dense<6>, BatchNorm<>, Sigmoid, Dense<3>>;
 constexpr shape mixed_in{2, 8, 8};
 
+// ResNet basic blocks in miniature: bias-free convolutions before BatchNorm, an identity skip, a
+// downsampling block with a projection shortcut (1x1 stride-2 conv + BatchNorm) and a Dropout inside
+// a block, then global average pooling and a bias-free Dense.
+using Resnetish =
+    Sequential<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU,
+               Residual<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU, Dropout<0.2>, Conv<4, 3, 1, same, no_bias>, BatchNorm<>>,
+               ReLU,
+               Residual<ZeroPad<1>, Conv<6, 3, 2, valid, no_bias>, BatchNorm<>, ReLU, Conv<6, 3, 1, same>,
+                        Shortcut<Conv<6, 1, 2, valid, no_bias>, BatchNorm<>>>,
+               ReLU, GlobalAvgPool, Flatten, Dense<3, no_bias>>;
+constexpr shape resnetish_in{2, 8, 8};
+
 }  // namespace
+
+TEST_CASE("Residual blocks (identity and projection skips, bias-free layers): forward equals the reference, "
+          "gradients through the skips equal finite differences, for 1 and 3 threads",
+          "[policy][gradient][residual]") {
+  problem<Resnetish, resnetish_in> p(7, 4, init_scheme::he_uniform, test_support::inputs::unit, /*random_state=*/true);
+  std::vector<double> state(p.net.state().begin(), p.net.state().end());
+  const auto want = ref::model_forward<Resnetish, resnetish_in>(p.params_d(), &state, p.x_d(), p.n, false);
+  for (int threads : {1, 3}) {
+    INFO("threads " << threads);
+    auto run = prepare(exec::eigen_cpu{.threads = threads}, p.net);
+    const auto got = run.forward(p.x, p.n);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(std::fabs(got[i] - want[i]) <= 1e-5 * std::max(1.0, max_abs(want)));
+    check_model_gradient(p, threads, 400, 1e-4, /*seed=*/5);
+  }
+}
 
 TEST_CASE("eigen_cpu forward equals the reference model (S1), for 1, 2 and 3 threads", "[policy][eigen_cpu]") {
   problem<models::FashionMnistCnn, models::fashion_mnist_input> p(7, 1, init_scheme::glorot_uniform);

@@ -39,9 +39,9 @@ struct layer<cnnbench::ZeroPad<P>, In> {
   }
 };
 
-template <std::size_t F, std::size_t K, std::size_t S, cnnbench::padding Pad, shape In>
-struct layer<cnnbench::Conv<F, K, S, Pad>, In> {
-  using L = cnnbench::Conv<F, K, S, Pad>;
+template <std::size_t F, std::size_t K, std::size_t S, cnnbench::padding Pad, cnnbench::bias B, shape In>
+struct layer<cnnbench::Conv<F, K, S, Pad, B>, In> {
+  using L = cnnbench::Conv<F, K, S, Pad, B>;
   static void forward(const double* x, double* y, std::size_t n, const double* w, const mode&) {
     constexpr shape O = L::template output_shape<In>;
     constexpr long pt = static_cast<long>(L::template pad_top<In>), pl = static_cast<long>(L::template pad_left<In>);
@@ -50,7 +50,7 @@ struct layer<cnnbench::Conv<F, K, S, Pad>, In> {
       for (std::size_t f = 0; f < F; ++f)
         for (std::size_t oy = 0; oy < O.h; ++oy)
           for (std::size_t ox = 0; ox < O.w; ++ox) {
-            double s = bias[f];
+            double s = B == cnnbench::bias::with_bias ? bias[f] : 0.0;
             for (std::size_t c = 0; c < In.c; ++c)
               for (std::size_t ky = 0; ky < K; ++ky)
                 for (std::size_t kx = 0; kx < K; ++kx) {
@@ -163,12 +163,12 @@ struct layer<cnnbench::Flatten, In> {
     std::copy(x, x + n * In.size(), y);
   }
 };
-template <std::size_t U, shape In>
-struct layer<cnnbench::Dense<U>, In> {
+template <std::size_t U, cnnbench::bias B, shape In>
+struct layer<cnnbench::Dense<U, B>, In> {
   static void forward(const double* x, double* y, std::size_t n, const double* w, const mode&) {
     for (std::size_t b = 0; b < n; ++b)
       for (std::size_t u = 0; u < U; ++u) {
-        double s = w[U * In.c + u];
+        double s = B == cnnbench::bias::with_bias ? w[U * In.c + u] : 0.0;
         for (std::size_t i = 0; i < In.c; ++i) s += w[u * In.c + i] * x[b * In.c + i];
         y[b * U + u] = s;
       }
@@ -201,6 +201,54 @@ struct layer<cnnbench::BatchNorm<Eps, Momentum>, In> {
           const std::size_t i = (b * In.c + c) * hw + p;
           y[i] = w[c] * (x[i] - mean) / std::sqrt(var + eps) + w[In.c + c];
         }
+    }
+  }
+};
+
+template <shape In>
+struct layer<cnnbench::Identity, In> {
+  static void forward(const double* x, double* y, std::size_t n, const double*, const mode&) {
+    std::copy(x, x + n * In.size(), y);
+  }
+};
+
+/// A chain of bound layers (a Residual's branch), from x into the returned vector. Parameters and
+/// state at the given offsets; sub-layer j gets the layer id id0 + j.
+template <class List, class Offsets>
+std::vector<double> chain_forward(const double* x, std::size_t n, const double* w, const Offsets& param_at, double* state,
+                                  const Offsets& state_at, mode m, std::size_t id0) {
+  std::vector<double> cur, next;
+  bool first = true;
+  cnnbench::detail::for_each_type(List{}, [&](auto index, auto t) {
+    using B = typename decltype(t)::type;
+    constexpr std::size_t j = decltype(index)::value;
+    next.assign(n * B::out.size(), 0.0);
+    mode mj = m;
+    mj.layer = id0 + j;
+    mj.state = state ? state + state_at[j] : nullptr;
+    layer<typename B::layer, B::in>::forward(first ? x : cur.data(), next.data(), n, w + param_at[j], mj);
+    first = false;
+    cur.swap(next);
+  });
+  return cur;
+}
+
+/// Residual: y = Main(x) + Shortcut(x) (Shortcut = identity when it has no layers), straight from
+/// the definition; sub-layer ids 2048 + 32 * layer + j (main), + 16 + j (shortcut), as documented.
+template <class... Ls, shape In>
+struct layer<cnnbench::Residual<Ls...>, In> {
+  using R = cnnbench::Residual<Ls...>;
+  static void forward(const double* x, double* y, std::size_t n, const double* w, const mode& m) {
+    const std::size_t id0 = 2048 + 32 * m.layer;
+    const auto main = chain_forward<typename R::template main_layers<In>>(x, n, w, R::template main_param_offsets<In>, m.state,
+                                                                          R::template main_state_offsets<In>, m, id0);
+    constexpr shape O = R::template output_shape<In>;
+    if constexpr (R::identity_shortcut) {
+      for (std::size_t i = 0; i < n * O.size(); ++i) y[i] = main[i] + x[i];
+    } else {
+      const auto sc = chain_forward<typename R::template shortcut_layers<In>>(
+          x, n, w, R::template shortcut_param_offsets<In>, m.state, R::template shortcut_state_offsets<In>, m, id0 + 16);
+      for (std::size_t i = 0; i < n * O.size(); ++i) y[i] = main[i] + sc[i];
     }
   }
 };

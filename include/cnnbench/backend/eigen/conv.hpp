@@ -9,9 +9,9 @@
 
 namespace cnnbench::backend::eigen {
 
-template <std::size_t F, std::size_t K, std::size_t S, padding Pad, shape In>
-struct kernel<Conv<F, K, S, Pad>, In> {
-  using L = Conv<F, K, S, Pad>;
+template <std::size_t F, std::size_t K, std::size_t S, padding Pad, bias B, shape In>
+struct kernel<Conv<F, K, S, Pad, B>, In> {
+  using L = Conv<F, K, S, Pad, B>;
   static constexpr shape Out = L::template output_shape<In>;
   static constexpr std::size_t HW = Out.h * Out.w;
   static constexpr std::size_t CKK = In.c * K * K;
@@ -96,7 +96,8 @@ struct kernel<Conv<F, K, S, Pad>, In> {
   }
 
   void forward(const context& ctx, const float* x, float* y, std::size_t n, const float* w) {
-    const float* bias = w + tensor_offset<L, In>(param_role::bias);
+    const float* bias = nullptr;
+    if constexpr (L::has_bias) bias = w + tensor_offset<L, In>(param_role::bias);
     for (std::size_t s = 0; s < n; s += group) {
       const std::size_t g_count = std::min(group, n - s);
       const std::size_t ld = g_count * HW;
@@ -109,8 +110,9 @@ struct kernel<Conv<F, K, S, Pad>, In> {
         }
         float* out = y + s * Out.size();
         gemm(F, HW, CKK, w, CKK, false, col, HW, false, out, HW, false);
-        for (std::size_t f = 0; f < F; ++f)
-          for (std::size_t p = 0; p < HW; ++p) out[f * HW + p] += bias[f];
+        if constexpr (L::has_bias)
+          for (std::size_t f = 0; f < F; ++f)
+            for (std::size_t p = 0; p < HW; ++p) out[f * HW + p] += bias[f];
         continue;
       }
       float* col = ctx.workspace;
@@ -122,7 +124,10 @@ struct kernel<Conv<F, K, S, Pad>, In> {
         for (std::size_t f = 0; f < F; ++f) {
           const float* src = tmp + f * ld + g * HW;
           float* dst = out + f * HW;
-          for (std::size_t p = 0; p < HW; ++p) dst[p] = src[p] + bias[f];
+          if constexpr (L::has_bias)
+            for (std::size_t p = 0; p < HW; ++p) dst[p] = src[p] + bias[f];
+          else
+            copy(src, dst, HW);
         }
       }
     }
@@ -130,7 +135,8 @@ struct kernel<Conv<F, K, S, Pad>, In> {
 
   void backward(const context& ctx, const float* x, const float*, const float* dy, float* dx, std::size_t n,
                 const float* w, float* dw) {
-    float* dbias = dw + tensor_offset<L, In>(param_role::bias);
+    float* dbias = nullptr;
+    if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
     for (std::size_t s = 0; s < n; s += group) {
       const std::size_t g_count = std::min(group, n - s);
       const std::size_t ld = g_count * HW;
@@ -143,11 +149,12 @@ struct kernel<Conv<F, K, S, Pad>, In> {
           for (std::size_t f = 0; f < F; ++f) copy(dy + (s + g) * Out.size() + f * HW, dyg + f * ld + g * HW, HW);
         dyp = dyg;
       }
-      for (std::size_t f = 0; f < F; ++f) {
-        float acc = 0;
-        for (std::size_t p = 0; p < ld; ++p) acc += dyp[f * ld + p];
-        dbias[f] += acc;
-      }
+      if constexpr (L::has_bias)
+        for (std::size_t f = 0; f < F; ++f) {
+          float acc = 0;
+          for (std::size_t p = 0; p < ld; ++p) acc += dyp[f * ld + p];
+          dbias[f] += acc;
+        }
       const float* colp = x + s * In.size();
       if (!pointwise || g_count > 1) {
         im2col(x, s, g_count, col);

@@ -8,22 +8,27 @@
 
 namespace cnnbench::backend::eigen {
 
-template <std::size_t U, shape In>
-struct kernel<Dense<U>, In> {
+template <std::size_t U, bias B, shape In>
+struct kernel<Dense<U, B>, In> {
+  using L = Dense<U, B>;
   static constexpr std::size_t I = In.c;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   void forward(const context&, const float* x, float* y, std::size_t n, const float* w) {
     gemm(n, U, I, x, I, false, w, I, true, y, U, false);  // Y = X W^T
-    const float* bias = w + tensor_offset<Dense<U>, In>(param_role::bias);
-    for (std::size_t r = 0; r < n; ++r)
-      for (std::size_t u = 0; u < U; ++u) y[r * U + u] += bias[u];
+    if constexpr (L::has_bias) {
+      const float* bias = w + tensor_offset<L, In>(param_role::bias);
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t u = 0; u < U; ++u) y[r * U + u] += bias[u];
+    }
   }
   void backward(const context&, const float* x, const float*, const float* dy, float* dx, std::size_t n,
                 const float* w, float* dw) {
     gemm(U, I, n, dy, U, true, x, I, false, dw, I, true);  // dW += dY^T X
-    float* dbias = dw + tensor_offset<Dense<U>, In>(param_role::bias);
-    for (std::size_t r = 0; r < n; ++r)
-      for (std::size_t u = 0; u < U; ++u) dbias[u] += dy[r * U + u];
+    if constexpr (L::has_bias) {
+      float* dbias = dw + tensor_offset<L, In>(param_role::bias);
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t u = 0; u < U; ++u) dbias[u] += dy[r * U + u];
+    }
     if (dx) gemm(n, I, U, dy, U, false, w, I, false, dx, I, false);  // dX = dY W
   }
 };
