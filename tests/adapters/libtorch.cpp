@@ -179,6 +179,56 @@ TEST_CASE("libtorch: every layer maps to torch::nn, with param_count_v parameter
   REQUIRE(prepare(exec::libtorch{}, s3).torch_parameter_count() == 1'250'858);
 }
 
+// ResNet basic blocks in miniature (identity and projection skips, bias-free convolutions and Dense).
+using Resnetish =
+    Sequential<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU,
+               Residual<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU, Conv<4, 3, 1, same, no_bias>, BatchNorm<>>, ReLU,
+               Residual<ZeroPad<1>, Conv<6, 3, 2, valid, no_bias>, BatchNorm<>, ReLU, Conv<6, 3, 1, same>,
+                        Shortcut<Conv<6, 1, 2, valid, no_bias>, BatchNorm<>>>,
+               ReLU, GlobalAvgPool, Flatten, Dense<3, no_bias>>;
+constexpr shape resnetish_in{2, 8, 8};
+
+TEST_CASE("libtorch: Residual blocks and bias-free layers as torch modules equal eigen_cpu (forward, gradients, "
+          "3 SGD steps), and ResNet18Cifar has param_count_v parameters",
+          "[libtorch][residual]") {
+  network<Resnetish, resnetish_in> net(init_scheme::he_uniform, 12);
+  randomise_state(net, 13);
+  auto cpu = prepare(exec::eigen_cpu{.threads = 2}, net);
+  auto lt = prepare(exec::libtorch{}, net);
+  REQUIRE(lt.torch_parameter_count() == param_count_v<Resnetish, resnetish_in>);
+  std::string all;
+  for (const auto& m : lt.description()) all += m + "; ";
+  INFO(all);
+  REQUIRE(all.find("ResidualBlock(main: [Conv2d(4, 4, 3, stride 1, bias false, padding (1, 1))") != std::string::npos);
+  REQUIRE(all.find("shortcut: [Conv2d(4, 6, 1, stride 2, bias false, padding (0, 0)), BatchNorm2d") != std::string::npos);
+  REQUIRE(all.find("Linear(6, 3, bias false)") != std::string::npos);
+  std::vector<float> x(8 * resnetish_in.size());
+  rng r(14);
+  for (auto& v : x) v = static_cast<float>(r.symmetric(1));
+  const std::vector<std::int32_t> y{0, 1, 2, 2, 1, 0, 1, 2};
+  const auto a = cpu.forward(x, 8);
+  const std::vector<float> want(a.begin(), a.end());
+  const auto t = lt.forward(x, 8);
+  for (std::size_t i = 0; i < want.size(); ++i) REQUIRE(std::fabs(t[i] - want[i]) <= 1e-5);
+  for (int step = 0; step < 3; ++step) {
+    const float la = cpu.compute_gradients(x, y, 8), lb = lt.compute_gradients(x, y, 8);
+    INFO("step " << step);
+    REQUIRE(std::fabs(la - lb) <= 1e-5 * std::fabs(lb));
+    const double g = rel_norm(cpu.gradients(), lt.gradients());
+    std::cout << "  Residual model, step " << step << ": gradient distance " << g << "\n";
+    REQUIRE(g <= 1e-4);
+    cpu.apply_gradients(optim::sgd{.lr = 0.05, .momentum = 0.9});
+    lt.apply_gradients(optim::sgd{.lr = 0.05, .momentum = 0.9});
+  }
+  network<Resnetish, resnetish_in> sa, sb;
+  cpu.store_to(sa);
+  lt.store_to(sb);
+  REQUIRE(rel_norm(sa.params(), sb.params()) <= 1e-5);
+  REQUIRE(rel_norm(sa.state(), sb.state()) <= 1e-5);
+  network<models::ResNet18Cifar, models::cifar10_input> resnet;
+  REQUIRE(prepare(exec::libtorch{}, resnet).torch_parameter_count() == 11'173'962);
+}
+
 TEST_CASE("libtorch: weights and BatchNorm state go in and out without change", "[libtorch][weights]") {
   network<Trainable, in> net(init_scheme::glorot_uniform, 3);
   randomise_state(net, 4);

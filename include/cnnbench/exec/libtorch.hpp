@@ -43,7 +43,7 @@
 #include <string>
 
 #include "../backend/torch/runner.hpp"
-#include "policy.hpp"
+#include "runner.hpp"
 
 namespace cnnbench {
 namespace exec {
@@ -74,6 +74,7 @@ inline constexpr bool enable_execution_policy<exec::libtorch> = true;
 /// Throws device_error when the device is not available to this LibTorch.
 template <class Net, shape In>
 backend::torch_adapter::runner<Net, In> prepare(const exec::libtorch& p, const network<Net, In>& net) {
+  static_assert(runner_for<backend::torch_adapter::runner<Net, In>, Net, In>);
   backend::torch_adapter::set_blas_threads(p.blas_threads);
   return backend::torch_adapter::runner<Net, In>(p.device, p.threads, p.float64, net);
 }

@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "../../error.hpp"
-#include "../../exec/policy.hpp"
+#include "../../exec/runner.hpp"
 #include "../../loss.hpp"
 #include "../../network.hpp"
 #include "../../optim.hpp"
+#include "losses.hpp"
 #include "modules.hpp"
+#include "optimizers.hpp"
 
 namespace cnnbench::backend::torch_adapter {
 
@@ -109,8 +111,8 @@ class runner {
     check_labels<Loss>(y, n);
     forward(x, n);
     batch_eval e;
-    e.loss_sum = host::loss_kernel<Loss>::forward_backward(out_.data(), y.data(), 0, n, output_size, 0.0f, nullptr);
-    e.correct = host::loss_kernel<Loss>::correct(out_.data(), y.data(), 0, n, output_size);
+    e.loss_sum = loss_impl<Loss>::forward_backward(out_.data(), y.data(), 0, n, output_size, 0.0f, nullptr);
+    e.correct = loss_impl<Loss>::correct(out_.data(), y.data(), 0, n, output_size);
     e.count = n;
     return e;
   }
@@ -118,7 +120,7 @@ class runner {
   /// Training-mode forward, loss and backward; gradients() then holds dLoss/dparams. Returns the mean loss.
   template <class Loss = loss::softmax_cross_entropy>
   float compute_gradients(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
-    const float loss = backward_pass<Loss>(x, y, n);
+    const float loss = forward_backward<Loss>(x, y, n);
     grad_.assign(param_count, 0.0f);
     for (const auto& b : bindings_)
       if (b.trainable && b.tensor.grad().defined()) {
@@ -144,7 +146,7 @@ class runner {
   float train_step(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt& opt) {
     opt.check();
     optimizer_for(opt);
-    const float loss = backward_pass<Loss>(x, y, n);
+    const float loss = forward_backward<Loss>(x, y, n);
     before_step(opt, step_ + 1);
     optimizer_->step();
     ++step_;
@@ -179,7 +181,7 @@ class runner {
   }
 
   template <class Loss>
-  float backward_pass(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
+  float forward_backward(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
     check_input(x, n);
     check_labels<Loss>(y, n);
     seq_->train();
@@ -187,12 +189,7 @@ class runner {
     auto z = seq_->forward(input(x, n));
     auto labels = ::torch::from_blob(const_cast<std::int32_t*>(y.data()), {static_cast<std::int64_t>(n)}, ::torch::kInt32)
                       .to(device_, ::torch::kInt64);
-    ::torch::Tensor loss;
-    if constexpr (std::is_same_v<Loss, loss::binary_cross_entropy>)
-      loss = ::torch::nn::functional::binary_cross_entropy_with_logits(z.reshape({static_cast<std::int64_t>(n)}),
-                                                                       labels.to(dtype_));
-    else
-      loss = ::torch::nn::functional::cross_entropy(z, labels);
+    ::torch::Tensor loss = loss_impl<Loss>::training(z, labels, dtype_);
     loss.backward();
     return static_cast<float>(loss.template item<double>());
   }
@@ -202,33 +199,12 @@ class runner {
   void optimizer_for(const Opt& o) {
     static const char tag = 0;
     if (optimizer_ && kind_ == &tag) return;
+    optimizer_ = optimizer_impl<Opt>::make(seq_->parameters(), o);
     kind_ = &tag;
-    auto params = seq_->parameters();
-    if constexpr (std::is_same_v<Opt, optim::sgd>) {
-      optimizer_ = std::make_unique<::torch::optim::SGD>(
-          params, ::torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay).dampening(0));
-    } else if constexpr (std::is_same_v<Opt, optim::adam>) {
-      optimizer_ = std::make_unique<::torch::optim::Adam>(
-          params, ::torch::optim::AdamOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
-    } else if constexpr (std::is_same_v<Opt, optim::rmsprop>) {
-      if (o.eps_inside_sqrt)
-        throw value_error("libtorch: RMSprop with epsilon inside the square root (tf.keras, rmsprop::keras()) has no "
-                          "torch.optim equivalent; use rmsprop::pytorch() or rmsprop::keras2()");
-      optimizer_ = std::make_unique<::torch::optim::RMSprop>(
-          params, ::torch::optim::RMSpropOptions(o.lr).alpha(o.rho).eps(o.eps).momentum(o.momentum));
-    } else {
-      static_assert(no_mapping<Opt>, "cnnbench: no torch.optim mapping for this optimizer under exec::libtorch");
-    }
   }
-  // The per-step settings torch does not have: Keras' time decay (lr) and Keras' epsilon hat (eps).
   template <class Opt>
   void before_step(const Opt& o, std::uint64_t t) {
-    auto& group = optimizer_->param_groups().at(0);
-    group.options().set_lr(o.lr_at(t));
-    if constexpr (std::is_same_v<Opt, optim::adam>) {
-      if (o.mode == optim::adam::epsilon_mode::keras)
-        static_cast<::torch::optim::AdamOptions&>(group.options()).eps(o.eps / std::sqrt(1.0 - std::pow(o.beta2, static_cast<double>(t))));
-    }
+    optimizer_impl<Opt>::before_step(*optimizer_, o, t);
   }
 
   ::torch::Device device_;

@@ -1,0 +1,36 @@
+// cnnbench/backend/specs.hpp: where a layer's tensors sit inside its slice of the model's buffers,
+// read from the layer's declared tensor specs (L::params<In>, L::state<In>: layer.hpp), for every
+// back end. A kernel asks tensor_offset<L, In>(param_role::bias) instead of repeating F * C * K * K.
+#pragma once
+#include <cstddef>
+
+#include "../layer.hpp"
+#include "../shape.hpp"
+
+namespace cnnbench::backend {
+
+/// Offset, in scalars, of L's first parameter tensor with role `role` within L's parameters
+/// (the sum of the sizes of the tensors declared before it in L::params<In>).
+template <class L, shape In>
+consteval std::size_t tensor_offset(param_role role) {
+  constexpr auto specs = cnnbench::detail::param_specs<L, In>();
+  std::size_t offset = 0;
+  for (const auto& t : specs) {
+    if (t.role == role) return offset;
+    offset += t.size();
+  }
+  throw "cnnbench: the layer declares no parameter tensor with this role";  // not a constant expression: a compile error
+}
+/// Offset of L's state tensor with role `role` within L's state (BatchNorm: running_mean, running_var).
+template <class L, shape In>
+consteval std::size_t state_offset(param_role role) {
+  constexpr auto specs = cnnbench::detail::state_specs<L, In>();
+  std::size_t offset = 0;
+  for (const auto& t : specs) {
+    if (t.role == role) return offset;
+    offset += t.size();
+  }
+  throw "cnnbench: the layer declares no state tensor with this role";
+}
+
+}  // namespace cnnbench::backend
