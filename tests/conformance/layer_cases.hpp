@@ -48,4 +48,15 @@ using batch_norm_cases = std::tuple<                                            
     layer_case<"BatchNorm eps 1e-3 momentum 0.3", BatchNorm<1e-3, 0.3>, shape{2, 3, 3}, 3, 54>,  //
     layer_case<"KerasBatchNorm on a flat input", KerasBatchNorm, shape{6}, 7, 53>>;
 
+using block_cases = std::tuple<                                                                           //
+    layer_case<"Conv 3x3 same without bias", Conv<4, 3, 1, same, no_bias>, shape{2, 6, 6}, 4, 61>,        //
+    layer_case<"Dense 5 without bias", Dense<5, no_bias>, shape{7}, 4, 62>,                                 //
+    layer_case<"Identity", Identity, shape{3, 4, 4}, 4, 63>,                                               //
+    layer_case<"Residual, identity skip", Residual<Conv<3, 3, 1, same, no_bias>, BatchNorm<>, ReLU, Conv<3, 3, 1, same>>,
+               shape{3, 6, 6}, 4, 64>,  //
+    layer_case<"Residual, projection skip (1x1 stride-2 conv + BatchNorm)",
+               Residual<ZeroPad<1>, Conv<5, 3, 2, valid, no_bias>, BatchNorm<>, ReLU, Conv<5, 3, 1, same>,
+                        Shortcut<Conv<5, 1, 2, valid, no_bias>, BatchNorm<>>>,
+               shape{3, 8, 8}, 4, 65>>;
+
 }  // namespace conformance

@@ -28,3 +28,9 @@ TEMPLATE_LIST_TEST_CASE("conformance: BatchNorm in training (batch statistics, r
   CONFORMANCE_REQUIRE_AVAILABLE();
   run_layer_cases<TestType, batch_norm_cases>();
 }
+
+TEMPLATE_LIST_TEST_CASE("conformance: bias-free Conv and Dense, Identity, Residual blocks (identity and projection skips)",
+                        "[conformance][layers][residual]", policies) {
+  CONFORMANCE_REQUIRE_AVAILABLE();
+  run_layer_cases<TestType, block_cases>();
+}
