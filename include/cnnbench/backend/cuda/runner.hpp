@@ -47,56 +47,14 @@
 #include "../../optim.hpp"
 #include "error.hpp"
 #include "handles.hpp"
-#include "layers.hpp"
+#include "device.hpp"
+#include "kernels.hpp"
+#include "losses.hpp"
 #include "memory.hpp"
 #include "nvrtc.hpp"
 #include "optimizers.hpp"
 
 namespace cnnbench::backend::cuda {
-
-/// Why `device` cannot run the policy, or "" when it can. Never throws for a missing device or
-/// driver: those are the answer. Host-only calls; creates the CUDA runtime's state for the process.
-inline std::string device_unavailable_reason(int device) {
-  int count = 0;
-  const cudaError_t e = cudaGetDeviceCount(&count);
-  if (e != cudaSuccess) {
-    cudaGetLastError();  // not sticky: clear it
-    int driver = 0;
-    cudaDriverGetVersion(&driver);
-    int runtime = 0;
-    cudaRuntimeGetVersion(&runtime);
-    std::string why = std::string("cudaGetDeviceCount returned ") + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
-    if (driver == 0) why += "; no CUDA driver (libcuda.so) is installed or loadable";
-    else if (driver < runtime)
-      why += "; the driver supports CUDA " + std::to_string(driver / 1000) + "." + std::to_string(driver % 1000 / 10) +
-             ", the runtime is " + std::to_string(runtime / 1000) + "." + std::to_string(runtime % 1000 / 10);
-    return why;
-  }
-  if (count == 0) return "the CUDA runtime reports 0 devices";
-  if (device < 0 || device >= count)
-    return "device " + std::to_string(device) + " requested, " + std::to_string(count) + " device(s) present";
-  int major = 0, minor = 0;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
-    cudaGetLastError();
-    return "cannot query device " + std::to_string(device);
-  }
-  if (major * 10 + minor < 75)
-    return "device " + std::to_string(device) + " has compute capability " + std::to_string(major) + "." + std::to_string(minor) +
-           "; CUDA 13 and cuDNN 9 need 7.5 or newer";
-  return {};
-}
-
-/// The device's name ("NVIDIA H100 80GB HBM3"), or "" when it is unavailable.
-inline std::string device_name(int device) {
-  if (!device_unavailable_reason(device).empty()) return {};
-  cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, device) != cudaSuccess) {
-    cudaGetLastError();
-    return {};
-  }
-  return p.name;
-}
 
 /// The policy's settings as the runner uses them (exec::cudnn converts to this).
 struct runner_options {
@@ -111,7 +69,7 @@ template <class List>
 struct layer_tuple;
 template <class... Bs>
 struct layer_tuple<cnnbench::detail::type_list<Bs...>> {
-  using type = std::tuple<layer<typename Bs::layer, Bs::in>...>;
+  using type = std::tuple<kernel<typename Bs::layer, Bs::in>...>;
 };
 
 template <class Net, shape In>
@@ -462,14 +420,8 @@ class runner {
   template <class Loss>
   void loss_pass(const float* z, std::size_t n, float* dz, float scale) {
     const int count = static_cast<int>(n);
-    if constexpr (std::is_same_v<Loss, loss::softmax_cross_entropy>)
-      launch::cnb_softmax_xent(*kernels_, stream_.get(), count, z, labels_.data(), static_cast<int>(output_size), scale, dz,
-                               losses_.data(), correct_.data());
-    else if constexpr (std::is_same_v<Loss, loss::binary_cross_entropy>)
-      launch::cnb_binary_xent(*kernels_, stream_.get(), count, z, labels_.data(), scale, dz, losses_.data(), correct_.data());
-    else
-      static_assert(dependent_false<Loss>,
-                    "cnnbench: no device kernel for this loss under exec::cudnn (add one to backend/cuda/kernel_source.hpp)");
+    loss_impl<Loss>::run(*kernels_, stream_.get(), count, z, labels_.data(), static_cast<int>(output_size), scale, dz,
+                         losses_.data(), correct_.data());
     launch::cnb_reduce_loss(*kernels_, stream_.get(), 1, count, losses_.data(), correct_.data(), loss_sum_.data(),
                             correct_sum_.data());
     CNNBENCH_CUDA_CHECK(

@@ -11,7 +11,7 @@
 //   static workspace_floats(rows)                 scratch the kernel needs per thread, in floats
 //   prepare(threads, capacity)                    optional: called before the team uses the kernel
 // w / dw point at the layer's parameters in the model's contiguous buffer; a tensor's place in them
-// comes from the layer's declared specs (tensor_offset below), never from a formula repeated here.
+// comes from the layer's declared specs (tensor_offset, backend/specs.hpp), never from a formula repeated here.
 // A layer without a kernel is a compile error naming the policy.
 #pragma once
 #include <cstddef>
@@ -21,6 +21,7 @@
 
 #include "../../layer.hpp"
 #include "../../shape.hpp"
+#include "../specs.hpp"
 #include "thread_pool.hpp"
 
 namespace cnnbench::backend::eigen {
@@ -54,30 +55,6 @@ struct kernel {
                 "cnnbench: exec::eigen_cpu has no implementation of this layer (specialise "
                 "cnnbench::backend::eigen::kernel<Layer, In> in backend/eigen/<layer>.hpp)");
 };
-
-/// Offset, in scalars, of L's first parameter tensor with role `role` within L's parameters
-/// (the sum of the sizes of the tensors declared before it in L::params<In>).
-template <class L, shape In>
-consteval std::size_t tensor_offset(param_role role) {
-  constexpr auto specs = cnnbench::detail::param_specs<L, In>();
-  std::size_t offset = 0;
-  for (const auto& t : specs) {
-    if (t.role == role) return offset;
-    offset += t.size();
-  }
-  throw "cnnbench: the layer declares no parameter tensor with this role";  // not a constant expression: a compile error
-}
-/// Offset of L's state tensor with role `role` within L's state (BatchNorm: running_mean, running_var).
-template <class L, shape In>
-consteval std::size_t state_offset(param_role role) {
-  constexpr auto specs = cnnbench::detail::state_specs<L, In>();
-  std::size_t offset = 0;
-  for (const auto& t : specs) {
-    if (t.role == role) return offset;
-    offset += t.size();
-  }
-  throw "cnnbench: the layer declares no state tensor with this role";
-}
 
 /// Copies n floats.
 inline void copy(const float* src, float* dst, std::size_t n) noexcept { std::memcpy(dst, src, n * sizeof(float)); }
