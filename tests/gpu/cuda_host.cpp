@@ -864,3 +864,23 @@ TEST_CASE("Dense's cuBLAS calls (column-major operands, transposes, leading dime
   CHECK(max_abs_diff(dw, dw_cpu) <= 1e-5);
   CHECK(max_abs_diff(dx, dx_cpu) <= 1e-5);
 }
+
+TEST_CASE("element-wise add (Residual's sum and its input gradient) and the kernels' tensor offsets", "[cuda][residual]") {
+  const auto a = random_floats(37, 91), b = random_floats(37, 92);
+  std::vector<float> y(a.size());
+  hm::cnb_add(static_cast<long long>(a.size()), a.data(), b.data(), y.data());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(y[i] == a[i] + b[i]);
+  // offsets from the layers' declared specs: bias after the weight, gamma/beta, mean/variance
+  static_assert(cu::kernel<BatchNorm<>, shape{3, 4, 4}>::gamma_at == 0 && cu::kernel<BatchNorm<>, shape{3, 4, 4}>::beta_at == 3);
+  static_assert(cu::kernel<BatchNorm<>, shape{3, 4, 4}>::mean_at == 0 && cu::kernel<BatchNorm<>, shape{3, 4, 4}>::var_at == 3);
+  static_assert(cnnbench::backend::tensor_offset<Conv<4, 3>, shape{2, 5, 5}>(param_role::bias) == 4 * 2 * 3 * 3);
+  static_assert(cnnbench::backend::tensor_offset<Dense<5>, shape{7}>(param_role::bias) == 35);
+  // Residual sub-layer ids and branch buffers: as eigen_cpu's
+  using R = Residual<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, Shortcut<Conv<4, 1, 1, valid, no_bias>>>;
+  using K = cu::kernel<R, shape{2, 5, 5}>;
+  cu::device_context ctx;
+  ctx.layer = 3;
+  CHECK(K::first_id(ctx) == 2048 + 32 * 3);
+  static_assert(K::main_chain::size == 2 && K::short_chain::size == 1);
+  static_assert(K::short_params[0] == 4 * 2 * 3 * 3 + 2 * 4);  // after the main branch's conv weight and BatchNorm
+}

@@ -1,12 +1,21 @@
 // cnnbench/backend/cuda/runner.hpp: the runner of exec::cudnn (see exec/cudnn.hpp for the API).
 //
+// STRUCTURE. runner<Net, In> is built on backend::runner_base (the skeleton eigen_cpu shares): the
+// model's constants, one kernel<L, In> per leaf layer (kernel.hpp; a Residual runs its branches
+// itself, residual.hpp), the activation buffers, one lane's pair of activation-gradient buffers
+// (also the inference pass's ping-pong pair), the forward / backward / inference schedules and the
+// optimizer-change rule. Losses dispatch through loss_impl<Loss> (losses.hpp), optimizers through
+// optimizer_impl<Opt> (optimizers.hpp). The stream, handles, compiled kernels and the memory
+// accounting sit in a base initialised before and destroyed after the skeleton.
+//
 // DEVICE MEMORY. The runner owns every device buffer it uses (memory.hpp): the parameters, their
 // gradients and the BatchNorm state (each one contiguous buffer, laid out exactly as network<>'s:
-// Conv OIHW, Dense [out, in], bias after weight), the optimizer state, the input batch and labels,
+// Conv OIHW, Dense [out, in], bias after weight when the layer has one), the optimizer state, the input batch and labels,
 // every activation of a training step (backward needs them), two gradient buffers used in turn
 // (also the inference pass's ping-pong buffers), the inference output, the per-sample losses, the
-// layers' own buffers (explicitly padded inputs, max-pool indices, BatchNorm batch statistics) and
-// one cuDNN workspace shared by the layers. Buffers grow to the largest batch seen and are kept.
+// kernels' own buffers (explicitly padded inputs, max-pool indices, BatchNorm batch statistics, a
+// Residual's branch activations and gradients) and one cuDNN workspace shared by the kernels (the
+// largest any needs, a Residual reporting its sub-kernels'). Buffers grow to the largest batch seen and are kept.
 //
 // TRANSFERS. Every host<->device copy is an explicit cudaMemcpyAsync inside the calls below, on the
 // runner's stream: a training step copies the batch and labels into pinned staging buffers, then
