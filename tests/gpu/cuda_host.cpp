@@ -8,7 +8,7 @@
 // throws device_error with the reason.
 #include <cnnbench/backend/cuda/algorithm.hpp>
 #include <cnnbench/backend/cuda/kernel_source.hpp>
-#include <cnnbench/backend/cuda/layers.hpp>
+#include <cnnbench/backend/cuda/kernels.hpp>
 #include <cnnbench/backend/cuda/memory.hpp>
 #include <cnnbench/backend/cuda/nvrtc.hpp>
 #include <cnnbench/backend/cuda/optimizers.hpp>
@@ -291,7 +291,7 @@ TEST_CASE("conv plan: symmetric padding goes to cuDNN, uneven padding becomes an
   check_conv_plan<Conv<2, 4, 1, same>, shape{1, 7, 7}>({1, 2, 1, 2, true, 10, 10, 0, 0, 7, 7});
   check_conv_plan<Conv<2, 2, 1, same>, shape{3, 5, 6}>({0, 1, 0, 1, true, 6, 7, 0, 0, 5, 6});
   // stride 2: odd kernel on an even size pads 0 before and 1 after; on an odd size 1 and 1
-  check_conv_plan<Conv<3, 3, 2, same>, shape{1, 32, 32}>({0, 1, 0, 1, true, 33, 33, 0, 16, 16});
+  check_conv_plan<Conv<3, 3, 2, same>, shape{1, 32, 32}>({0, 1, 0, 1, true, 33, 33, 0, 0, 16, 16});
   check_conv_plan<Conv<3, 3, 2, same>, shape{1, 31, 31}>({1, 1, 1, 1, false, 31, 31, 1, 1, 16, 16});
   // even kernel with an even total: symmetric after all
   check_conv_plan<Conv<4, 4, 2, same>, shape{1, 8, 8}>({1, 1, 1, 1, false, 8, 8, 1, 1, 4, 4});
@@ -464,7 +464,7 @@ TEST_CASE("NVRTC compiles every kernel to PTX for compute_80 and compute_90, and
   REQUIRE(cubin.image.size() > 4);
   CHECK(cubin.image.compare(0, 4, "\x7f" "ELF") == 0);
   // Every name of the X-macro lists is distinct and has its enum value in order.
-  CHECK(cu::kernel_count == 17);
+  CHECK(cu::kernel_count == 18);
   CHECK(std::string(cu::kernel_names[static_cast<std::size_t>(cu::kernel_id::cnb_channel_sum)]) == "cnb_channel_sum");
   CHECK(std::string(cu::kernel_names[static_cast<std::size_t>(cu::kernel_id::cnb_dropout)]) == "cnb_dropout");
   // The source is self-contained text: no CUDA keyword was expanded away by the host's headers.
@@ -578,7 +578,7 @@ TEST_CASE("dropout: the device kernel's mask is eigen_cpu's, bit for bit", "[cud
     for (std::uint64_t step : {0ull, 1ull, 1234ull})
       for (std::uint64_t layer : {0ull, 5ull, 4095ull}) {
         const rng r(seed ^ 0xd50bd0d5ull, (step << 12) + layer);
-        const std::uint64_t key = cu::dropout_key(seed, step, layer);
+        const std::uint64_t key = Dropout<0.5>::mask_stream(seed, step, layer).key();
         for (std::uint64_t i : {0ull, 1ull, 99ull, 1ull << 33}) CHECK(hm::cnb_splitmix64(key + i * 0x9e3779b97f4a7c15ull) == r.at(i));
       }
   for (std::uint64_t z : {0ull, 1ull, 0x123456789abcdefull}) CHECK(hm::cnb_splitmix64(z) == cnnbench::detail::splitmix64(z));
@@ -596,8 +596,8 @@ TEST_CASE("dropout: the device kernel's mask is eigen_cpu's, bit for bit", "[cud
     const float scale = static_cast<float>(1.0 / (1.0 - 0.3));
     const auto threshold = static_cast<unsigned long long>(0.3 * 4294967296.0);
     std::vector<float> y(x.size()), dx(x.size());
-    hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), y.data(), cu::dropout_key(42, step, 6), threshold, scale);
-    hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), dx.data(), cu::dropout_key(42, step, 6), threshold, scale);
+    hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), y.data(), cu::kernel<L, In>::key(42, step, 6), threshold, scale);
+    hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), dx.data(), cu::kernel<L, In>::key(42, step, 6), threshold, scale);
     CHECK(std::memcmp(y.data(), y_cpu.data(), y.size() * sizeof(float)) == 0);
     CHECK(std::memcmp(dx.data(), dx_cpu.data(), dx.size() * sizeof(float)) == 0);
     std::size_t kept = 0;
@@ -622,7 +622,7 @@ TEST_CASE("dropout: the device kernel's mask is eigen_cpu's, bit for bit", "[cud
     c.team = &team;
     k.forward(c, x.data() + b0 * In.size(), y3.data() + b0 * In.size(), b1 - b0, nullptr);
   });
-  hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), y.data(), cu::dropout_key(42, 3, 6),
+  hm::cnb_dropout(static_cast<long long>(x.size()), x.data(), y.data(), cu::kernel<L, In>::key(42, 3, 6),
                   static_cast<unsigned long long>(0.3 * 4294967296.0), static_cast<float>(1.0 / 0.7));
   CHECK(y == y3);
 }
@@ -700,8 +700,8 @@ TEST_CASE("loss kernels: per-sample loss, gradient and correct flag equal loss/*
   y[3] = 5;  // tied with 2, which comes first: not correct
   const float scale = 1.0f / static_cast<float>(n);
   std::vector<float> dz_cpu(n * classes), dz(n * classes);
-  const double sum_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::forward_backward(z.data(), y.data(), n, classes, scale, dz_cpu.data());
-  const std::size_t correct_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::correct(z.data(), y.data(), n, classes);
+  const double sum_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::forward_backward(z.data(), y.data(), 0, n, classes, scale, dz_cpu.data());
+  const std::size_t correct_cpu = cnnbench::backend::host::loss_kernel<loss::softmax_cross_entropy>::correct(z.data(), y.data(), 0, n, classes);
   std::vector<double> l(n);
   std::vector<int> c(n);
   hm::cnb_softmax_xent(static_cast<long long>(n), z.data(), y.data(), int(classes), scale, dz.data(), l.data(), c.data());
@@ -723,8 +723,8 @@ TEST_CASE("loss kernels: per-sample loss, gradient and correct flag equal loss/*
   std::vector<std::int32_t> yb(n);
   for (auto& v : yb) v = static_cast<std::int32_t>(r.below(2));
   std::vector<float> db_cpu(n), db(n);
-  const double bsum_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::forward_backward(zb.data(), yb.data(), n, 1, scale, db_cpu.data());
-  const std::size_t bcorrect_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::correct(zb.data(), yb.data(), n, 1);
+  const double bsum_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::forward_backward(zb.data(), yb.data(), 0, n, 1, scale, db_cpu.data());
+  const std::size_t bcorrect_cpu = cnnbench::backend::host::loss_kernel<loss::binary_cross_entropy>::correct(zb.data(), yb.data(), 0, n, 1);
   hm::cnb_binary_xent(static_cast<long long>(n), zb.data(), yb.data(), scale, db.data(), l.data(), c.data());
   double bsum = 0;
   std::size_t bcorrect = 0;
@@ -863,4 +863,24 @@ TEST_CASE("Dense's cuBLAS calls (column-major operands, transposes, leading dime
   CHECK(max_abs_diff(y, y_cpu) <= 1e-5);
   CHECK(max_abs_diff(dw, dw_cpu) <= 1e-5);
   CHECK(max_abs_diff(dx, dx_cpu) <= 1e-5);
+}
+
+TEST_CASE("element-wise add (Residual's sum and its input gradient) and the kernels' tensor offsets", "[cuda][residual]") {
+  const auto a = random_floats(37, 91), b = random_floats(37, 92);
+  std::vector<float> y(a.size());
+  hm::cnb_add(static_cast<long long>(a.size()), a.data(), b.data(), y.data());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(y[i] == a[i] + b[i]);
+  // offsets from the layers' declared specs: bias after the weight, gamma/beta, mean/variance
+  static_assert(cu::kernel<BatchNorm<>, shape{3, 4, 4}>::gamma_at == 0 && cu::kernel<BatchNorm<>, shape{3, 4, 4}>::beta_at == 3);
+  static_assert(cu::kernel<BatchNorm<>, shape{3, 4, 4}>::mean_at == 0 && cu::kernel<BatchNorm<>, shape{3, 4, 4}>::var_at == 3);
+  static_assert(cnnbench::backend::tensor_offset<Conv<4, 3>, shape{2, 5, 5}>(param_role::bias) == 4 * 2 * 3 * 3);
+  static_assert(cnnbench::backend::tensor_offset<Dense<5>, shape{7}>(param_role::bias) == 35);
+  // Residual sub-layer ids and branch buffers: as eigen_cpu's
+  using R = Residual<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, Shortcut<Conv<4, 1, 1, valid, no_bias>>>;
+  using K = cu::kernel<R, shape{2, 5, 5}>;
+  cu::device_context ctx;
+  ctx.layer = 3;
+  CHECK(K::first_id(ctx) == 2048 + 32 * 3);
+  static_assert(K::main_chain::size == 2 && K::short_chain::size == 1);
+  static_assert(K::short_params[0] == 4 * 2 * 3 * 3 + 2 * 4);  // after the main branch's conv weight and BatchNorm
 }

@@ -1,7 +1,8 @@
 // exec::cudnn on a device (label gpu) against exec::eigen_cpu: every layer's forward and backward
 // (single-layer probes: the layer between a 1x1 convolution, whose weight gradient carries the
 // layer's input gradient, and a Dense head) within 1e-4 relative with TF32 off; BatchNorm running
-// statistics; dropout masks identical; every optimizer; S1 trained 100 steps from the same weights
+// statistics; dropout masks identical; Residual blocks (identity and projection shortcuts) and
+// bias-free Conv/Dense; every optimizer; S1 trained 100 steps from the same weights
 // and batches with losses within 1e-3 relative; determinism; errors. Without a device every test
 // reports "skipped: no CUDA device: <reason>".
 #include <cnnbench/cnnbench.hpp>
@@ -174,6 +175,46 @@ TEST_CASE("cudnn vs eigen_cpu: Dropout masks are identical, step after step", "[
     }
   }
   REQUIRE(gpu.step() == 5);
+}
+
+TEST_CASE("cudnn vs eigen_cpu: Residual blocks and bias-free layers", "[gpu][layers][residual]") {
+  REQUIRE_DEVICE();
+  // bias-free Conv and Dense on their own
+  compare_layer<Conv<4, 3, 1, same, no_bias>, shape{2, 8, 8}>(61);
+  compare_layer<Conv<3, 4, 1, same, no_bias>, shape{2, 7, 7}>(62);  // explicit padding, no bias
+  compare_model<Sequential<Flatten, Dense<7, no_bias>, ReLU, Dense<3, no_bias>>, shape{2, 3, 3}>(63, 5);
+  compare_layer<Identity, shape{3, 4, 5}>(64);
+  // a small ResNet: an identity-shortcut block, a projection-shortcut block (stride 2)
+  using Net = Sequential<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU,
+                         Residual<Conv<4, 3, 1, same, no_bias>, BatchNorm<>, ReLU, Conv<4, 3, 1, same, no_bias>, BatchNorm<>>,
+                         ReLU,
+                         Residual<ZeroPad<1>, Conv<6, 3, 2, valid, no_bias>, BatchNorm<>, ReLU, Conv<6, 3, 1, same>,
+                                  Shortcut<Conv<6, 1, 2, valid, no_bias>, BatchNorm<>>>,
+                         ReLU, GlobalAvgPool, Flatten, Dense<3, no_bias>>;
+  constexpr shape in{2, 8, 8};
+  compare_model<Net, in>(65, 6);  // forward, every activation, gradients, running statistics
+  // a Dropout inside a block draws the same masks (sub-layer ids 2048 + 32 layer + j)
+  compare_model<Sequential<Conv<3, 3, 1, same>, Residual<Conv<3, 3, 1, same>, Dropout<0.5>>, Flatten, Dense<3>>, shape{2, 5, 5}>(66, 4);
+  // 3 SGD steps
+  problem<Net, in> p(8, 67);
+  auto cpu = prepare(exec::eigen_cpu{.threads = 1, .seed = 67}, p.net);
+  auto gpu = prepare(exec::cudnn{.seed = 67}, p.net);
+  const optim::sgd opt{.lr = 0.05, .momentum = 0.9};
+  for (int s = 0; s < 3; ++s) {
+    const float lc = cpu.train_step(p.x, p.y, p.n, opt), lg = gpu.train_step(p.x, p.y, p.n, opt);
+    INFO("step " << s << ": loss eigen_cpu " << lc << ", cudnn " << lg);
+    REQUIRE(std::fabs(lg - lc) <= 1e-4 * std::max(1.0f, std::fabs(lc)));
+  }
+  auto nc = p.net, ng = p.net;
+  cpu.store_to(nc);
+  gpu.store_to(ng);
+  compare(ng.params(), nc.params(), 1e-4, "parameters after 3 steps");
+  compare(ng.state(), nc.state(), 1e-4, "state after 3 steps");
+  REQUIRE(gpu.step() == 3);
+  compare(gpu.forward(p.x, p.n), cpu.forward(p.x, p.n), 1e-4, "inference logits after 3 steps");
+  // the block's sub-convolutions report their algorithms
+  REQUIRE(gpu.algorithms().find(".main.") != std::string::npos);
+  REQUIRE(gpu.algorithms().find(".shortcut.") != std::string::npos);
 }
 
 TEST_CASE("cudnn vs eigen_cpu: every optimizer, 3 steps, the same weights", "[gpu][optim]") {

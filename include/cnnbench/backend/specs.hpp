@@ -1,6 +1,10 @@
-// cnnbench/backend/specs.hpp: where a layer's tensors sit inside its slice of the model's buffers,
-// read from the layer's declared tensor specs (L::params<In>, L::state<In>: layer.hpp), for every
-// back end. A kernel asks tensor_offset<L, In>(param_role::bias) instead of repeating F * C * K * K.
+// cnnbench/backend/specs.hpp: where a tensor sits inside one layer's parameters or state, from the
+// layer's declared tensor specs (L::params<In>, L::state<In>), for every back end's kernels.
+//
+//   tensor_offset<L, In>(param_role::bias)          Conv, Dense: the bias follows the weight
+//   tensor_offset<L, In>(param_role::beta)          BatchNorm: gamma, then beta
+//   state_offset<L, In>(param_role::running_var)    BatchNorm: running mean, then variance
+// A role the layer does not declare is a compile error (the functions are consteval).
 #pragma once
 #include <cstddef>
 

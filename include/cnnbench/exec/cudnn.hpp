@@ -23,7 +23,7 @@
 //                    layer l is kept by the same counter-based draw keyed (seed, t, l, e), so the two
 //                    policies can be compared step by step.
 //
-// RUNNER (backend::cuda::runner<Net, In>): the protocol of exec/policy.hpp (load_from, store_to,
+// RUNNER (backend::cuda::runner<Net, In>, on backend/runner_base.hpp): the protocol of exec/runner.hpp (load_from, store_to,
 // forward, train_step, evaluate) and, as eigen_cpu, compute_gradients, gradients(), apply_gradients,
 // params(), activation(k), step(); plus peak_device_bytes() (high-water mark of the runner's own
 // device allocations, bytes), device_bytes(), reserve(n, training), synchronize(), algorithms()
@@ -68,7 +68,7 @@
 
 #include "../backend/cuda/runner.hpp"
 #include "../network.hpp"
-#include "policy.hpp"
+#include "runner.hpp"
 
 namespace cnnbench {
 namespace exec {
@@ -104,6 +104,7 @@ inline constexpr bool enable_execution_policy<exec::cudnn> = true;
 /// timing). Throws device_error when the device cannot be used (see exec::cudnn::unavailable_reason).
 template <class Net, shape In>
 backend::cuda::runner<Net, In> prepare(const exec::cudnn& p, const network<Net, In>& net) {
+  static_assert(runner_for<backend::cuda::runner<Net, In>, Net, In>);
   return backend::cuda::runner<Net, In>(
       backend::cuda::runner_options{p.device, p.deterministic, p.allow_tf32, p.workspace_limit, p.seed}, net);
 }

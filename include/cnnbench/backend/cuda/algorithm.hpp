@@ -16,6 +16,8 @@
 // acceptable it throws device_error listing every candidate and why it was rejected.
 // algorithm_cache keeps each search's choice for the rest of the process (as PyTorch's
 // cudnn.benchmark cache does): one search per layer configuration, the same choice for every runner.
+// search_algorithms / search_and_choose / conv_workspace_size run the cuDNN queries for one
+// convolution (conv_problem: its descriptors); backend/cuda/conv.hpp calls them.
 #pragma once
 #if !defined(CNNBENCH_WITH_CUDA)
 #error "cnnbench: backend/cuda/algorithm.hpp needs CNNBENCH_WITH_CUDA (link cnnbench::cuda)"
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "../../error.hpp"
+#include "error.hpp"
 
 namespace cnnbench::backend::cuda {
 
@@ -169,5 +172,88 @@ class algorithm_cache {
     return m;
   }
 };
+
+/// The descriptors of one convolution (not owned), what the search and workspace queries need.
+struct conv_problem {
+  cudnnHandle_t handle = nullptr;
+  cudnnTensorDescriptor_t x = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnTensorDescriptor_t y = nullptr;
+};
+
+/// The workspace algorithm `algo` of direction d needs for this problem (with the math type set on
+/// the descriptor); the status says whether cuDNN accepts the algorithm for it.
+inline cudnnStatus_t conv_workspace_size(const conv_problem& p, conv_direction d, int algo, std::size_t& bytes) {
+  switch (d) {
+    case conv_direction::forward:
+      return cudnnGetConvolutionForwardWorkspaceSize(p.handle, p.x, p.w, p.conv, p.y,
+                                                     static_cast<cudnnConvolutionFwdAlgo_t>(algo), &bytes);
+    case conv_direction::backward_data:
+      return cudnnGetConvolutionBackwardDataWorkspaceSize(p.handle, p.w, p.y, p.conv, p.x,
+                                                          static_cast<cudnnConvolutionBwdDataAlgo_t>(algo), &bytes);
+    default:
+      return cudnnGetConvolutionBackwardFilterWorkspaceSize(p.handle, p.x, p.y, p.conv, p.w,
+                                                            static_cast<cudnnConvolutionBwdFilterAlgo_t>(algo), &bytes);
+  }
+}
+
+/// cuDNN's candidates for one direction: measured (cudnnFind*, runs each once) or heuristic (v7).
+inline std::vector<algo_candidate> search_algorithms(const conv_problem& p, conv_direction d, bool measure) {
+  int returned = 0;
+  switch (d) {
+    case conv_direction::forward: {
+      cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+      if (measure)
+        CNNBENCH_CUDA_CHECK(cudnnFindConvolutionForwardAlgorithm(p.handle, p.x, p.w, p.conv, p.y,
+                                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
+      else
+        CNNBENCH_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(p.handle, p.x, p.w, p.conv,
+                                                                   p.y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned,
+                                                                   perf));
+      return candidates_from(perf, returned);
+    }
+    case conv_direction::backward_data: {
+      cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+      if (measure)
+        CNNBENCH_CUDA_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(p.handle, p.w, p.y, p.conv,
+                                                                      p.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                                      &returned, perf));
+      else
+        CNNBENCH_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(p.handle, p.w, p.y, p.conv,
+                                                                        p.x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                                        &returned, perf));
+      return candidates_from(perf, returned);
+    }
+    default: {
+      cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+      if (measure)
+        CNNBENCH_CUDA_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(p.handle, p.x, p.y, p.conv,
+                                                                        p.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                        &returned, perf));
+      else
+        CNNBENCH_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(p.handle, p.x, p.y, p.conv,
+                                                                          p.w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                          &returned, perf));
+      return candidates_from(perf, returned);
+    }
+  }
+}
+
+/// A search for one direction of one convolution: measured candidates (cudnnFind*), then, when none
+/// is acceptable, the v7 heuristics too; choose_algorithm() picks. `what` names the layer in errors.
+inline algo_choice search_and_choose(const conv_problem& p, conv_direction d, const algo_requirements& r,
+                                   const std::string& what) {
+  // The math type searched: tensor-op math only when TF32 is allowed (FMA_MATH keeps FP32 exact).
+  CNNBENCH_CUDA_CHECK(
+      cudnnSetConvolutionMathType(p.conv, r.allow_tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+  std::vector<algo_candidate> found = search_algorithms(p, d, /*measure=*/true);
+  for (const auto& c : found)
+    if (rejection(c, r).empty()) return choose_algorithm(found, r, what, d);
+  auto heuristic = search_algorithms(p, d, /*measure=*/false);
+  for (auto& c : heuristic) c.time_ms = -1.0f;
+  found.insert(found.end(), heuristic.begin(), heuristic.end());
+  return choose_algorithm(found, r, what, d);
+}
 
 }  // namespace cnnbench::backend::cuda

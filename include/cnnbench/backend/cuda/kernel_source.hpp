@@ -33,8 +33,9 @@
 //   cnb_avgpool_fwd/bwd, cnb_gap_fwd/bwd   average pooling and global average pooling, gather form
 //   cnb_dropout      eigen_cpu's mask exactly: element e of the batch is kept when the 32-bit half
 //                    (e % 2) of splitmix64(key + (e / 2) * golden_gamma) >= threshold, key as
-//                    rng(seed ^ 0xd50bd0d5, (step << 12) + layer) (see dropout_key in nvrtc.hpp)
+//                    Dropout<Rate>::mask_stream(seed, step, layer).key() (layers/dropout.hpp)
 //   cnb_add_bias     y[n][c][p] += b[c]                                (Conv and Dense biases)
+//   cnb_add          y[i] = a[i] + b[i]                                (Residual: main + shortcut, dx sums)
 //   cnb_softmax_xent, cnb_binary_xent   per-sample loss (double), gradient * scale, correct flag
 //   cnb_sgd, cnb_adam, cnb_rmsprop     the optimizers of optim/ element by element, with the scalars
 //                    (bias corrections, decayed lr) computed on the host exactly as optim/ does
@@ -159,6 +160,7 @@
   }                                                                                                            \
   D void cnb_gap_bwd_elem(long long i, const float* dy, float* dx, int HW) { dx[i] = dy[i / HW] / (float)HW; } \
   D void cnb_add_bias_elem(long long i, float* y, const float* b, int C, int HW) { y[i] += b[(i / HW) % C]; }  \
+  D void cnb_add_elem(long long i, const float* a, const float* b, float* y) { y[i] = a[i] + b[i]; }           \
   /* i indexes the samples; loss (double) and correct per sample; dz = (softmax - onehot) * scale */           \
   D void cnb_softmax_xent_elem(long long i, const float* z, const int* y, int classes, float scale, float* dz, \
                                double* loss, int* correct) {                                                   \
@@ -240,6 +242,7 @@
     (const float* x, float* y, unsigned long long key, unsigned long long threshold, float scale),            \
     (x, y, key, threshold, scale))                                                                            \
   X(cnb_add_bias, (float* y, const float* b, int C, int HW), (y, b, C, HW))                                   \
+  X(cnb_add, (const float* a, const float* b, float* y), (a, b, y))                                           \
   X(cnb_softmax_xent,                                                                                         \
     (const float* z, const int* y, int classes, float scale, float* dz, double* loss, int* correct),          \
     (z, y, classes, scale, dz, loss, correct))                                                                \

@@ -231,12 +231,4 @@ CNNBENCH_CUDA_BLOCK_KERNELS(CNNBENCH_CUDA_BLOCK_LAUNCHER)
 #undef CNNBENCH_CUDA_BLOCK_LAUNCHER
 }  // namespace launch
 
-/// The key of the dropout stream of `layer` at training step `step` under `seed`: exactly the key of
-/// cnnbench::rng(seed ^ 0xd50bd0d5, (step << 12) + layer), whose draw i is splitmix64(key + i * gamma)
-/// (random.hpp); eigen_cpu's Dropout kernel draws its mask from that stream.
-constexpr std::uint64_t dropout_key(std::uint64_t seed, std::uint64_t step, std::uint64_t layer) noexcept {
-  const std::uint64_t stream = (step << 12) + layer;
-  return cnnbench::detail::splitmix64((seed ^ 0xd50bd0d5ull) ^ cnnbench::detail::splitmix64(stream + 0x632be59bd9b4e019ull));
-}
-
 }  // namespace cnnbench::backend::cuda

@@ -3,7 +3,8 @@
 // Each update is one element-wise kernel (cnb_sgd, cnb_adam, cnb_rmsprop of kernel_source.hpp); its
 // scalars (decayed learning rate, Adam's bias corrections, epsilon placement) are computed on the
 // host exactly as optim/*.hpp computes them, in double then rounded to float, so that the device
-// performs the same float operations per element as eigen_cpu. update() enqueues the kernel;
+// performs the same float operations per element as eigen_cpu. optimizer_impl<Opt> is specialised per
+// optimizer (no specialisation: a compile error naming the policy); update() enqueues its kernel,
 // update_host() runs the same element code (host_mirror) for tests. State buffers: sgd uses s0
 // (momentum), adam s0 = m and s1 = v, rmsprop s0 = mean square and s1 = momentum buffer.
 #pragma once
@@ -55,40 +56,71 @@ inline rmsprop_scalars scalars(const optim::rmsprop& o, std::uint64_t t) {
           o.eps_inside_sqrt ? 1 : 0};
 }
 
-template <class T>
-inline constexpr bool has_device_optimizer =
-    std::is_same_v<T, optim::sgd> || std::is_same_v<T, optim::adam> || std::is_same_v<T, optim::rmsprop>;
+template <class Opt>
+inline constexpr bool dependent_false_optimizer = false;
+
+/// optimizer_impl<Opt>: exec::cudnn's implementation of optimizer Opt, like kernel<L, In> per layer.
+///   run(k, stream, opt, t, p, g, s0, s1, n)   enqueues step t (1-based) on n parameters (device)
+///   run_host(opt, t, p, g, s0, s1, n)         the same element code on host memory (host_mirror)
+/// An optimizer without one is a compile error naming the policy.
+template <class Opt>
+struct optimizer_impl {
+  static_assert(dependent_false_optimizer<Opt>,
+                "cnnbench: exec::cudnn has no implementation of this optimizer (specialise "
+                "cnnbench::backend::cuda::optimizer_impl<Opt> in backend/cuda/optimizers.hpp, with a kernel in "
+                "kernel_source.hpp)");
+};
+
+template <>
+struct optimizer_impl<optim::sgd> {
+  static void run(const kernel_module& k, cudaStream_t stream, const optim::sgd& o, std::uint64_t t, float* p, const float* g,
+                  float* s0, float*, long long n) {
+    const auto a = scalars(o, t);
+    launch::cnb_sgd(k, stream, n, p, g, s0, a.lr, a.momentum, a.weight_decay, a.nesterov);
+  }
+  static void run_host(const optim::sgd& o, std::uint64_t t, float* p, const float* g, float* s0, float*, long long n) {
+    const auto a = scalars(o, t);
+    host_mirror::cnb_sgd(n, p, g, s0, a.lr, a.momentum, a.weight_decay, a.nesterov);
+  }
+};
+
+template <>
+struct optimizer_impl<optim::adam> {
+  static void run(const kernel_module& k, cudaStream_t stream, const optim::adam& o, std::uint64_t t, float* p, const float* g,
+                  float* s0, float* s1, long long n) {
+    const auto a = scalars(o, t);
+    launch::cnb_adam(k, stream, n, p, g, s0, s1, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.rc2, a.alpha, a.keras);
+  }
+  static void run_host(const optim::adam& o, std::uint64_t t, float* p, const float* g, float* s0, float* s1, long long n) {
+    const auto a = scalars(o, t);
+    host_mirror::cnb_adam(n, p, g, s0, s1, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.rc2, a.alpha, a.keras);
+  }
+};
+
+template <>
+struct optimizer_impl<optim::rmsprop> {
+  static void run(const kernel_module& k, cudaStream_t stream, const optim::rmsprop& o, std::uint64_t t, float* p,
+                  const float* g, float* s0, float* s1, long long n) {
+    const auto a = scalars(o, t);
+    launch::cnb_rmsprop(k, stream, n, p, g, s0, s1, a.rho, a.eps, a.lr, a.momentum, a.inside);
+  }
+  static void run_host(const optim::rmsprop& o, std::uint64_t t, float* p, const float* g, float* s0, float* s1, long long n) {
+    const auto a = scalars(o, t);
+    host_mirror::cnb_rmsprop(n, p, g, s0, s1, a.rho, a.eps, a.lr, a.momentum, a.inside);
+  }
+};
 
 /// Enqueues step t of `opt` on n parameters p with gradients g and state s0, s1 (device pointers).
 template <class Opt>
 void update(const kernel_module& k, cudaStream_t stream, const Opt& opt, std::uint64_t t, float* p, const float* g, float* s0,
             float* s1, long long n) {
-  static_assert(has_device_optimizer<Opt>,
-                "cnnbench: no device kernel for this optimizer under exec::cudnn (add one to backend/cuda/kernel_source.hpp)");
-  const auto a = scalars(opt, t);
-  if constexpr (std::is_same_v<Opt, optim::sgd>) {
-    (void)s1;
-    launch::cnb_sgd(k, stream, n, p, g, s0, a.lr, a.momentum, a.weight_decay, a.nesterov);
-  } else if constexpr (std::is_same_v<Opt, optim::adam>) {
-    launch::cnb_adam(k, stream, n, p, g, s0, s1, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.rc2, a.alpha, a.keras);
-  } else {
-    launch::cnb_rmsprop(k, stream, n, p, g, s0, s1, a.rho, a.eps, a.lr, a.momentum, a.inside);
-  }
+  optimizer_impl<Opt>::run(k, stream, opt, t, p, g, s0, s1, n);
 }
 
 /// The same update on host memory through the kernels' host mirror (for tests).
 template <class Opt>
 void update_host(const Opt& opt, std::uint64_t t, float* p, const float* g, float* s0, float* s1, long long n) {
-  static_assert(has_device_optimizer<Opt>);
-  const auto a = scalars(opt, t);
-  if constexpr (std::is_same_v<Opt, optim::sgd>) {
-    (void)s1;
-    host_mirror::cnb_sgd(n, p, g, s0, a.lr, a.momentum, a.weight_decay, a.nesterov);
-  } else if constexpr (std::is_same_v<Opt, optim::adam>) {
-    host_mirror::cnb_adam(n, p, g, s0, s1, a.beta1, a.beta2, a.eps, a.weight_decay, a.step, a.rc2, a.alpha, a.keras);
-  } else {
-    host_mirror::cnb_rmsprop(n, p, g, s0, s1, a.rho, a.eps, a.lr, a.momentum, a.inside);
-  }
+  optimizer_impl<Opt>::run_host(opt, t, p, g, s0, s1, n);
 }
 
 }  // namespace cnnbench::backend::cuda

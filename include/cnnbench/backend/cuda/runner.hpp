@@ -1,12 +1,21 @@
 // cnnbench/backend/cuda/runner.hpp: the runner of exec::cudnn (see exec/cudnn.hpp for the API).
 //
+// STRUCTURE. runner<Net, In> is built on backend::runner_base (the skeleton eigen_cpu shares): the
+// model's constants, one kernel<L, In> per leaf layer (kernel.hpp; a Residual runs its branches
+// itself, residual.hpp), the activation buffers, one lane's pair of activation-gradient buffers
+// (also the inference pass's ping-pong pair), the forward / backward / inference schedules and the
+// optimizer-change rule. Losses dispatch through loss_impl<Loss> (losses.hpp), optimizers through
+// optimizer_impl<Opt> (optimizers.hpp). The stream, handles, compiled kernels and the memory
+// accounting sit in a base initialised before and destroyed after the skeleton.
+//
 // DEVICE MEMORY. The runner owns every device buffer it uses (memory.hpp): the parameters, their
 // gradients and the BatchNorm state (each one contiguous buffer, laid out exactly as network<>'s:
-// Conv OIHW, Dense [out, in], bias after weight), the optimizer state, the input batch and labels,
+// Conv OIHW, Dense [out, in], bias after weight when the layer has one), the optimizer state, the input batch and labels,
 // every activation of a training step (backward needs them), two gradient buffers used in turn
 // (also the inference pass's ping-pong buffers), the inference output, the per-sample losses, the
-// layers' own buffers (explicitly padded inputs, max-pool indices, BatchNorm batch statistics) and
-// one cuDNN workspace shared by the layers. Buffers grow to the largest batch seen and are kept.
+// kernels' own buffers (explicitly padded inputs, max-pool indices, BatchNorm batch statistics, a
+// Residual's branch activations and gradients) and one cuDNN workspace shared by the kernels (the
+// largest any needs, a Residual reporting its sub-kernels'). Buffers grow to the largest batch seen and are kept.
 //
 // TRANSFERS. Every host<->device copy is an explicit cudaMemcpyAsync inside the calls below, on the
 // runner's stream: a training step copies the batch and labels into pinned staging buffers, then
@@ -41,62 +50,21 @@
 #include <vector>
 
 #include "../../error.hpp"
-#include "../../exec/policy.hpp"
+#include "../../exec/runner.hpp"
 #include "../../loss.hpp"
 #include "../../network.hpp"
 #include "../../optim.hpp"
+#include "../runner_base.hpp"
 #include "error.hpp"
 #include "handles.hpp"
-#include "layers.hpp"
+#include "device.hpp"
+#include "kernels.hpp"
+#include "losses.hpp"
 #include "memory.hpp"
 #include "nvrtc.hpp"
 #include "optimizers.hpp"
 
 namespace cnnbench::backend::cuda {
-
-/// Why `device` cannot run the policy, or "" when it can. Never throws for a missing device or
-/// driver: those are the answer. Host-only calls; creates the CUDA runtime's state for the process.
-inline std::string device_unavailable_reason(int device) {
-  int count = 0;
-  const cudaError_t e = cudaGetDeviceCount(&count);
-  if (e != cudaSuccess) {
-    cudaGetLastError();  // not sticky: clear it
-    int driver = 0;
-    cudaDriverGetVersion(&driver);
-    int runtime = 0;
-    cudaRuntimeGetVersion(&runtime);
-    std::string why = std::string("cudaGetDeviceCount returned ") + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
-    if (driver == 0) why += "; no CUDA driver (libcuda.so) is installed or loadable";
-    else if (driver < runtime)
-      why += "; the driver supports CUDA " + std::to_string(driver / 1000) + "." + std::to_string(driver % 1000 / 10) +
-             ", the runtime is " + std::to_string(runtime / 1000) + "." + std::to_string(runtime % 1000 / 10);
-    return why;
-  }
-  if (count == 0) return "the CUDA runtime reports 0 devices";
-  if (device < 0 || device >= count)
-    return "device " + std::to_string(device) + " requested, " + std::to_string(count) + " device(s) present";
-  int major = 0, minor = 0;
-  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess) {
-    cudaGetLastError();
-    return "cannot query device " + std::to_string(device);
-  }
-  if (major * 10 + minor < 75)
-    return "device " + std::to_string(device) + " has compute capability " + std::to_string(major) + "." + std::to_string(minor) +
-           "; CUDA 13 and cuDNN 9 need 7.5 or newer";
-  return {};
-}
-
-/// The device's name ("NVIDIA H100 80GB HBM3"), or "" when it is unavailable.
-inline std::string device_name(int device) {
-  if (!device_unavailable_reason(device).empty()) return {};
-  cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, device) != cudaSuccess) {
-    cudaGetLastError();
-    return {};
-  }
-  return p.name;
-}
 
 /// The policy's settings as the runner uses them (exec::cudnn converts to this).
 struct runner_options {
@@ -107,57 +75,85 @@ struct runner_options {
   std::uint64_t seed = 0;           ///< dropout masks
 };
 
-template <class List>
-struct layer_tuple;
-template <class... Bs>
-struct layer_tuple<cnnbench::detail::type_list<Bs...>> {
-  using type = std::tuple<layer<typename Bs::layer, Bs::in>...>;
+namespace detail {
+/// What the runner holds besides the model's buffers, in a base class initialised before and
+/// destroyed after runner_base (whose kernels and buffers report to memory_ and must be released
+/// with the runner's device current): the device restore, the options, the stream, the handles, the
+/// compiled kernels and the memory accounting.
+struct runner_resources {
+  explicit runner_resources(const runner_options& o) : options_(o) {}
+  /// Declared first, destroyed last: makes the caller's device current again after everything
+  /// (released on the runner's device) is gone.
+  struct device_restore {
+    int device = -1;
+    device_restore() = default;
+    device_restore(const device_restore&) = delete;
+    device_restore& operator=(const device_restore&) = delete;
+    ~device_restore() {
+      if (device >= 0) cudaSetDevice(device);
+    }
+  };
+  device_restore restore_;
+  runner_options options_;
+  algo_requirements requirements_;
+  stream_handle stream_;
+  cudnn_handle cudnn_;
+  cublas_handle cublas_;
+  const kernel_module* module_ = nullptr;
+  memory_tracker memory_;
 };
+}  // namespace detail
 
+/// exec::cudnn's runner, on the shared skeleton (backend/runner_base.hpp): one lane (the stream),
+/// so grads_ holds one pair of activation-gradient buffers, also the inference pass's ping-pong pair.
 template <class Net, shape In>
-class runner {
+class runner : private detail::runner_resources, public runner_base<Net, In, kernel, device_buffer<float>> {
+  using base = runner_base<Net, In, kernel, device_buffer<float>>;
+
  public:
-  using network_type = network<Net, In>;
-  using layers = typename network_type::layers;
-  static constexpr std::size_t layer_count = network_type::layer_count;
-  static constexpr std::size_t param_count = network_type::param_count;
-  static constexpr std::size_t state_count = network_type::state_count;
-  static constexpr shape output_shape = network_type::output_shape;
-  static constexpr std::size_t output_size = output_shape.size();
-  static constexpr auto shapes = network_type::shapes;
-  static constexpr auto param_offsets = network_type::param_offsets;
-  static constexpr auto state_offsets = network_type::state_offsets;
+  using typename base::layers;
+  using typename base::network_type;
+  using base::layer_count;
+  using base::output_shape;
+  using base::output_size;
+  using base::param_count;
+  using base::param_offsets;
+  using base::shapes;
+  using base::state_count;
+  using base::state_offsets;
+  using base::step;
 
   /// Checks the device (device_error with the reason when it cannot be used), creates the stream
   /// and handles, compiles or fetches the kernels, allocates the parameters and loads `net`.
-  runner(const runner_options& o, const network_type& net) : options_(o) {
+  runner(const runner_options& o, const network_type& net) : detail::runner_resources(o) {
     if (const std::string why = device_unavailable_reason(o.device); !why.empty())
       throw device_error("exec::cudnn: no usable CUDA device " + std::to_string(o.device) + ": " + why);
     device_guard guard(o.device);
     stream_ = make_stream();
     cudnn_ = make_cudnn(stream_.get());
     cublas_ = make_cublas(stream_.get(), o.allow_tf32);
-    kernels_ = &kernel_module::for_device(o.device);
+    module_ = &kernel_module::for_device(o.device);
     requirements_ = {o.deterministic, o.workspace_limit, o.allow_tf32};
     if (requirements_.workspace_limit == 0) {  // "no limit": what the device can hold now
       std::size_t free = 0, total = 0;
       CNNBENCH_CUDA_CHECK(cudaMemGetInfo(&free, &total));
       requirements_.workspace_limit = free / 2;
     }
-    for (auto* b : {&params_, &grads_, &state_, &x_, &dbuf_[0], &dbuf_[1], &out_, &opt_state_[0], &opt_state_[1]})
+    grads_.resize(1);  // one lane
+    for (auto* b : {&params_, &param_grads_, &state_, &x_, &grads_[0][0], &grads_[0][1], &out_, &opt_state_[0], &opt_state_[1]})
       b->track(&memory_);
     for (auto& a : acts_) a.track(&memory_);
     for (auto* b : {&labels_, &correct_, &correct_sum_}) b->track(&memory_);
     for (auto* b : {&losses_, &loss_sum_}) b->track(&memory_);
     workspace_.track(&memory_);
     params_.reserve(param_count);
-    grads_.reserve(param_count);
+    param_grads_.reserve(param_count);
     state_.reserve(state_count);
     loss_sum_.reserve(1);
     correct_sum_.reserve(1);
     loss_host_.reserve(1);
     correct_host_.reserve(1);
-    CNNBENCH_CUDA_CHECK(cudaMemsetAsync(grads_.data(), 0, param_count * sizeof(float), stream_.get()));
+    CNNBENCH_CUDA_CHECK(cudaMemsetAsync(param_grads_.data(), 0, param_count * sizeof(float), stream_.get()));
     load_from(net);
   }
   runner(const runner&) = delete;
@@ -174,8 +170,6 @@ class runner {
 
   /// The CUDA device index.
   int device() const noexcept { return options_.device; }
-  /// Training steps applied so far (the optimizer's t is step() + 1 on the next step).
-  std::uint64_t step() const noexcept { return step_; }
   /// High-water mark of the runner's own device allocations, bytes (not the CUDA context, not the
   /// libraries' internal memory, not cudnnFind's temporary buffers).
   std::size_t peak_device_bytes() const noexcept { return memory_.peak(); }
@@ -183,7 +177,7 @@ class runner {
   std::size_t device_bytes() const noexcept { return memory_.current(); }
   /// The kernels' compilation: "sm_90 (CUBIN)" or "compute_90 (PTX)".
   std::string kernel_target() const {
-    return (kernels_->cubin() ? "sm_" : "compute_") + std::to_string(kernels_->arch()) + (kernels_->cubin() ? " (CUBIN)" : " (PTX)");
+    return (module_->cubin() ? "sm_" : "compute_") + std::to_string(module_->arch()) + (module_->cubin() ? " (CUBIN)" : " (PTX)");
   }
   /// One line per convolution: the algorithms chosen for the last configured batch size.
   std::string algorithms() const {
@@ -191,8 +185,8 @@ class runner {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (
           [&] {
-            if constexpr (requires { std::get<I>(layers_).describe(std::string_view{}); }) {
-              const std::string d = std::get<I>(layers_).describe(rows_[I].name());
+            if constexpr (requires { std::get<I>(kernels_).describe(std::string_view{}); }) {
+              const std::string d = std::get<I>(kernels_).describe(rows_[I].name());
               if (!d.empty()) s += d + "\n";
             }
           }(),
@@ -227,7 +221,7 @@ class runner {
   std::span<const float> gradients() const {
     device_guard guard(options_.device);
     grads_host_.resize(param_count);
-    copy_out(grads_host_.data(), grads_.data(), param_count);
+    copy_out(grads_host_.data(), param_grads_.data(), param_count);
     sync();
     return grads_host_;
   }
@@ -270,7 +264,7 @@ class runner {
   /// Inference loss (sum over the batch) and correct count for n samples with labels y (synchronous).
   template <class Loss = loss::softmax_cross_entropy>
   batch_eval evaluate(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
-    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output");
+    base::template check_loss<Loss>();
     check_input(x, n);
     check_labels<Loss>(y, n);
     device_guard guard(options_.device);
@@ -316,14 +310,12 @@ class runner {
   }
 
  private:
-  using layers_type = typename layer_tuple<layers>::type;
+  using base::acts_;
+  using base::grads_;
+  using base::kernels_;
+  using base::max_activation;
+  using base::step_;
   static constexpr auto rows_ = summary<Net, In>().rows;
-
-  static constexpr std::size_t max_activation() {
-    std::size_t m = 0;
-    for (std::size_t k = 1; k <= layer_count; ++k) m = std::max(m, shapes[k].size());
-    return m;
-  }
 
   void sync() const { CNNBENCH_CUDA_CHECK(cudaStreamSynchronize(stream_.get())); }
   void copy_in(float* dst, const float* src, std::size_t count) {
@@ -356,7 +348,7 @@ class runner {
     c.stream = stream_.get();
     c.cudnn = cudnn_.get();
     c.cublas = cublas_.get();
-    c.kernels = kernels_;
+    c.kernels = module_;
     c.memory = &memory_;
     c.requirements = requirements_;
     c.device = options_.device;
@@ -368,7 +360,7 @@ class runner {
     c.layer = layer;
     c.name = rows_[layer].name();
     c.state = state_count ? state_.data() + state_offsets[layer] : nullptr;
-    c.scratch = dbuf_[0].data();
+    c.scratch = grads_[0][0].data();
     return c;
   }
 
@@ -381,19 +373,19 @@ class runner {
         (
             [&] {
               device_context c = make_context(I);
-              std::get<I>(layers_).configure(c, static_cast<int>(n), tr);
+              std::get<I>(kernels_).configure(c, static_cast<int>(n), tr);
             }(),
             ...);
       }(std::make_index_sequence<layer_count>{});
-      std::size_t ws = 0;
-      std::apply([&](auto&... l) { ((ws = std::max(ws, l.workspace_bytes())), ...); }, layers_);
+      std::size_t ws = 0;  // the largest any kernel needs (a Residual reports its sub-kernels')
+      this->each_kernel([&](auto& k) { ws = std::max(ws, static_cast<std::size_t>(k.workspace_bytes())); });
       workspace_.reserve(ws);  // the stream is idle (synchronised above)
       configured_n_ = n;
       configured_training_ = tr;
     }
     grow(x_, n * In.size());
-    grow(dbuf_[0], n * max_activation());
-    grow(dbuf_[1], n * max_activation());
+    grow(grads_[0][0], n * max_activation());
+    grow(grads_[0][1], n * max_activation());
     grow(labels_, n);
     grow(losses_, n);
     grow(correct_, n);
@@ -416,45 +408,26 @@ class runner {
                                         stream_.get()));
   }
 
-  const float* act(std::size_t k) const { return k == 0 ? x_.data() : acts_[k].data(); }
-
+  /// Training forward pass (runner_base's schedule; the activations stay for backward).
   void forward_pass(std::size_t n) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (
-          [&] {
-            device_context c = make_context(I);
-            std::get<I>(layers_).forward(c, act(I), acts_[I + 1].data(), static_cast<int>(n), params_.data() + param_offsets[I],
-                                         true);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
+    this->forward_schedule(x_.data(), 0, [&](auto I, auto& k, const float* in, float* out) {
+      device_context c = make_context(I);
+      k.forward(c, in, out, static_cast<int>(n), params_.data() + param_offsets[I], true);
+    });
   }
-  // Layer I reads the previous buffer of the pair and writes the other; the last writes out_.
+  /// Inference pass through the lane's pair of gradient buffers; the last layer writes out_.
   void inference_pass(std::size_t n) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (
-          [&] {
-            device_context c = make_context(I);
-            const float* in = I == 0 ? x_.data() : dbuf_[(I + 1) % 2].data();
-            float* out = I + 1 == layer_count ? out_.data() : dbuf_[I % 2].data();
-            std::get<I>(layers_).forward(c, in, out, static_cast<int>(n), params_.data() + param_offsets[I], false);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
+    this->inference_schedule(x_.data(), out_.data(), grads_[0], [&](auto I, auto& k, const float* in, float* out) {
+      device_context c = make_context(I);
+      k.forward(c, in, out, static_cast<int>(n), params_.data() + param_offsets[I], false);
+    });
   }
-  // dbuf_[k % 2] holds the gradient with respect to activation k; every layer overwrites its dw.
+  /// Backward pass (last layer first); every kernel overwrites its dw.
   void backward_pass(std::size_t n) {
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      (
-          [&] {
-            constexpr std::size_t I = layer_count - 1 - J;
-            device_context c = make_context(I);
-            float* dx = I == 0 ? nullptr : dbuf_[I % 2].data();
-            std::get<I>(layers_).backward(c, act(I), acts_[I + 1].data(), dbuf_[(I + 1) % 2].data(), dx, static_cast<int>(n),
-                                          params_.data() + param_offsets[I], grads_.data() + param_offsets[I]);
-          }(),
-          ...);
-    }(std::make_index_sequence<layer_count>{});
+    this->backward_schedule(x_.data(), 0, 0, [&](auto I, auto& k, const float* x, const float* y, const float* dy, float* dx) {
+      device_context c = make_context(I);
+      k.backward(c, x, y, dy, dx, static_cast<int>(n), params_.data() + param_offsets[I], param_grads_.data() + param_offsets[I]);
+    });
   }
 
   /// Per-sample losses (and, with dz, their gradient * scale) of logits z, reduced on the device;
@@ -462,15 +435,9 @@ class runner {
   template <class Loss>
   void loss_pass(const float* z, std::size_t n, float* dz, float scale) {
     const int count = static_cast<int>(n);
-    if constexpr (std::is_same_v<Loss, loss::softmax_cross_entropy>)
-      launch::cnb_softmax_xent(*kernels_, stream_.get(), count, z, labels_.data(), static_cast<int>(output_size), scale, dz,
-                               losses_.data(), correct_.data());
-    else if constexpr (std::is_same_v<Loss, loss::binary_cross_entropy>)
-      launch::cnb_binary_xent(*kernels_, stream_.get(), count, z, labels_.data(), scale, dz, losses_.data(), correct_.data());
-    else
-      static_assert(dependent_false<Loss>,
-                    "cnnbench: no device kernel for this loss under exec::cudnn (add one to backend/cuda/kernel_source.hpp)");
-    launch::cnb_reduce_loss(*kernels_, stream_.get(), 1, count, losses_.data(), correct_.data(), loss_sum_.data(),
+    loss_impl<Loss>::run(*module_, stream_.get(), count, z, labels_.data(), static_cast<int>(output_size), scale, dz,
+                         losses_.data(), correct_.data());
+    launch::cnb_reduce_loss(*module_, stream_.get(), 1, count, losses_.data(), correct_.data(), loss_sum_.data(),
                             correct_sum_.data());
     CNNBENCH_CUDA_CHECK(
         cudaMemcpyAsync(loss_host_.data(), loss_sum_.data(), sizeof(double), cudaMemcpyDeviceToHost, stream_.get()));
@@ -478,26 +445,25 @@ class runner {
         cudaMemcpyAsync(correct_host_.data(), correct_sum_.data(), sizeof(int), cudaMemcpyDeviceToHost, stream_.get()));
   }
 
+  /// Resets the optimizer state when the optimizer type differs from the previous call's.
   template <class Opt>
   void prepare_optimizer(const Opt&) {
-    static const char tag = 0;  // one address per optimizer type
-    if (opt_kind_ == &tag) return;
+    if (!this->template optimizer_changed<Opt>()) return;
     for (std::size_t i = 0; i < Opt::state_buffers && i < 2; ++i) {
       grow(opt_state_[i], param_count);
       CNNBENCH_CUDA_CHECK(cudaMemsetAsync(opt_state_[i].data(), 0, param_count * sizeof(float), stream_.get()));
     }
-    opt_kind_ = &tag;
   }
   /// The optimizer's update at step t (optimizers.hpp).
   template <class Opt>
   void update(const Opt& opt, std::uint64_t t) {
-    cuda::update(*kernels_, stream_.get(), opt, t, params_.data(), grads_.data(), opt_state_[0].data(), opt_state_[1].data(),
+    cuda::update(*module_, stream_.get(), opt, t, params_.data(), param_grads_.data(), opt_state_[0].data(), opt_state_[1].data(),
                  static_cast<long long>(param_count));
   }
 
   template <class Loss, class Opt>
   float train(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n, const Opt* opt) {
-    static_assert(Loss::template accepts<output_shape>, "cnnbench: the loss does not fit the model's output (see loss/)");
+    base::template check_loss<Loss>();
     check_input(x, n);
     check_labels<Loss>(y, n);
     device_guard guard(options_.device);
@@ -507,7 +473,7 @@ class runner {
     if (opt) prepare_optimizer(*opt);
     train_batch_ = n;
     forward_pass(n);
-    loss_pass<Loss>(acts_[layer_count].data(), n, dbuf_[layer_count % 2].data(), 1.0f / static_cast<float>(n));
+    loss_pass<Loss>(acts_[layer_count].data(), n, this->loss_gradient(0), 1.0f / static_cast<float>(n));
     backward_pass(n);
     if (opt) update(*opt, step_ + 1);
     sync();  // the step's one host synchronisation: the loss read-back
@@ -515,33 +481,10 @@ class runner {
     return static_cast<float>(loss_host_.data()[0] / static_cast<double>(n));
   }
 
-  /// Declared first, destroyed last: makes the caller's device current again after the members
-  /// (released on the runner's device) are gone.
-  struct device_restore {
-    int device = -1;
-    device_restore() = default;
-    device_restore(const device_restore&) = delete;
-    device_restore& operator=(const device_restore&) = delete;
-    ~device_restore() {
-      if (device >= 0) cudaSetDevice(device);
-    }
-  };
-  device_restore restore_;
-  runner_options options_;
-  algo_requirements requirements_;
-  // Declared before the buffers: destroyed after them.
-  stream_handle stream_;
-  cudnn_handle cudnn_;
-  cublas_handle cublas_;
-  const kernel_module* kernels_ = nullptr;
-  memory_tracker memory_;
-  std::uint64_t step_ = 0;
   std::size_t configured_n_ = 0;
   bool configured_training_ = false;
   std::size_t train_batch_ = 0;  // batch of the last training-mode call (activation())
-  device_buffer<float> params_, grads_, state_, x_, out_;
-  std::array<device_buffer<float>, layer_count + 1> acts_;  // [0] unused: the input is x_
-  std::array<device_buffer<float>, 2> dbuf_;
+  device_buffer<float> params_, param_grads_, state_, x_, out_;
   std::array<device_buffer<float>, 2> opt_state_;
   device_buffer<std::int32_t> labels_, correct_, correct_sum_;
   device_buffer<double> losses_, loss_sum_;
@@ -550,8 +493,6 @@ class runner {
   pinned_buffer<std::int32_t> y_host_, correct_host_;
   pinned_buffer<double> loss_host_;
   mutable std::vector<float> params_host_, grads_host_, activation_host_;
-  const void* opt_kind_ = nullptr;
-  layers_type layers_;
 };
 
 }  // namespace cnnbench::backend::cuda
