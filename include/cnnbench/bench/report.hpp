@@ -85,7 +85,8 @@ inline std::string shell_quoted(const std::string& s) {
 
 /// What run_program did.
 struct program_status {
-  bool started = false;  ///< false: the program could not be started (`error` says why)
+  bool started = false;    ///< false: the program could not be started (`error` says why)
+  bool not_found = false;  ///< it could not be started because it is not on PATH
   int exit_code = -1;    ///< its exit status; -1 when it was killed by a signal
   std::string error;     ///< why it did not start (e.g. "not found on PATH")
 };
@@ -112,7 +113,8 @@ inline program_status run_program(const std::vector<std::string>& args, const st
   if (rc == 0) rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
-    st.error = rc == ENOENT ? "not found on PATH" : std::strerror(rc);
+    st.not_found = rc == ENOENT;
+    st.error = st.not_found ? "not found on PATH" : std::strerror(rc);
     return st;
   }
   int status = 0;
@@ -125,6 +127,7 @@ inline program_status run_program(const std::vector<std::string>& args, const st
   st.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (st.exit_code == 127) {  // a C library that reports a failed exec as the child's exit status 127
     st.started = false;
+    st.not_found = true;
     st.error = "not found on PATH";
   }
   return st;
@@ -334,7 +337,7 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   } else {
     const auto log = dir / "gnuplot.log";
     const auto st = detail::run_program({"gnuplot", "learning_curves.gp"}, dir, log);
-    if (!st.started && st.error == "not found on PATH")
+    if (st.not_found)
       f.plot_note = "gnuplot not found: install it (Debian gnuplot-nox) and run `cd " + detail::shell_quoted(dir.string()) +
                     " && gnuplot learning_curves.gp`";
     else if (!st.started)
