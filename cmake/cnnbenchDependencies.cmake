@@ -1,13 +1,5 @@
-# Dependencies of the cnnbench targets. Included by the top-level CMakeLists.txt.
-# Sets CNNBENCH_INSTALL_TARGETS, CNNBENCH_HAVE_CUDA, CNNBENCH_HAVE_LIBTORCH.
-
-# Core: data readers (gzip IDX) need zlib; weight exchange as .npy needs xtensor; reports need
-# nlohmann_json. All are Debian packages (zlib1g-dev, xtensor-dev, nlohmann-json3-dev).
-find_package(ZLIB REQUIRED)
-find_package(xtensor REQUIRED)
-find_package(nlohmann_json 3.10 REQUIRED)
-target_link_libraries(cnnbench INTERFACE ZLIB::ZLIB xtensor nlohmann_json::nlohmann_json)
-set(CNNBENCH_INSTALL_TARGETS cnnbench)
+# The optional back ends. Included by the top-level CMakeLists.txt, after the targets core,
+# cnnbench, harness and npy are defined. Sets CNNBENCH_HAVE_CUDA, CNNBENCH_HAVE_LIBTORCH.
 
 # ---- cuDNN + cuBLAS back end: cnnbench::cuda ----------------------------------------------------
 set(CNNBENCH_HAVE_CUDA OFF)
@@ -26,7 +18,6 @@ if(NOT CNNBENCH_WITH_CUDA STREQUAL "OFF")
     set_target_properties(cnnbench_cuda PROPERTIES EXPORT_NAME cuda)
     target_link_libraries(cnnbench_cuda INTERFACE cnnbench CUDA::cudart CUDA::cublas CUDA::nvrtc CUDNN::cudnn)
     target_compile_definitions(cnnbench_cuda INTERFACE CNNBENCH_WITH_CUDA=1)
-    list(APPEND CNNBENCH_INSTALL_TARGETS cnnbench_cuda)
     set(CNNBENCH_HAVE_CUDA ON)
   endif()
 endif()
@@ -47,7 +38,6 @@ if(NOT CNNBENCH_WITH_LIBTORCH STREQUAL "OFF")
     target_link_libraries(cnnbench_libtorch INTERFACE cnnbench ${TORCH_LIBRARIES})
     target_include_directories(cnnbench_libtorch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
     target_compile_definitions(cnnbench_libtorch INTERFACE CNNBENCH_WITH_LIBTORCH=1)
-    list(APPEND CNNBENCH_INSTALL_TARGETS cnnbench_libtorch)
     set(CNNBENCH_HAVE_LIBTORCH ON)
   endif()
 endif()

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
+
 namespace {
 using namespace cnnbench;
 namespace fs = std::filesystem;
@@ -48,6 +50,7 @@ std::string missing_data(const fs::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::set_git_commit(cnnbench_example_git_commit());
   CLI::App app{"Fashion-MNIST CNN (S1): train with cnnbench's policies, compare with the published table"};
   std::vector<std::string> policies{"eigen_cpu"};
   std::string protocol_name = "quick", optimizer, init, out = "out/fashion_mnist";

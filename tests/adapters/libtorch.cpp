@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/data_dir.hpp"
 
 using namespace cnnbench;
 namespace fs = std::filesystem;
@@ -78,7 +79,7 @@ dataset s1_data(std::size_t n) {
   return read_idx_dataset(dir / "train-images-idx3-ubyte.gz", dir / "train-labels-idx1-ubyte.gz", 10, "fashion-mnist").slice(0, n);
 }
 dataset s3_data(std::size_t n) {
-  const fs::path dir = fs::path(CNNBENCH_TEST_DATA_DIR) / "cifar10";
+  const fs::path dir = test_support::data_subdir("cifar10");
   if (!fs::exists(dir / "data_batch_1.bin")) {
     WARN("CIFAR-10 subset not found at " << dir << ": using synthetic data");
     return batch_data(models::cifar10_input, n, 3);

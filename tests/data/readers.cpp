@@ -1,8 +1,8 @@
 // The dataset readers on real data and on corrupt files.
 //
-// Real data (skipped, never passed, when absent): the MNIST files under CNNBENCH_TEST_DATA_DIR/mnist
+// Real data (skipped, never passed, when absent): the MNIST files under $CNNBENCH_DATA_DIR/mnist
 // (official t10k and train labels; the derived 24,345-image training subset), Fashion-MNIST under
-// CNNBENCH_TEST_FASHION_MNIST_DIR, and the CIFAR-10 subset under CNNBENCH_TEST_DATA_DIR/cifar10 (the
+// CNNBENCH_TEST_FASHION_MNIST_DIR, and the CIFAR-10 subset under $CNNBENCH_DATA_DIR/cifar10 (the
 // first 1,017 records of each official batch). Every fact asserted is stated in the SOURCE.md next to
 // the files or is a published property of the data set (class counts, first labels).
 //
@@ -25,15 +25,16 @@
 #include <vector>
 
 #include "support/catch.hpp"
+#include "support/data_dir.hpp"
 
 using namespace cnnbench;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path data_dir = CNNBENCH_TEST_DATA_DIR;
-const fs::path mnist_dir = data_dir / "mnist";
-const fs::path cifar_dir = data_dir / "cifar10";
+// The environment variable CNNBENCH_DATA_DIR, else the CMake value (support/data_dir.hpp).
+const fs::path mnist_dir = test_support::data_subdir("mnist");
+const fs::path cifar_dir = test_support::data_subdir("cifar10");
 const fs::path fashion_dir = CNNBENCH_TEST_FASHION_MNIST_DIR;
 
 using bytes = std::vector<std::uint8_t>;

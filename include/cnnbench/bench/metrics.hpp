@@ -9,6 +9,13 @@
 //                      process-wide peak (getrusage) is reported and `per_run` is false.
 //   environment        CPU model and cores, threads used, compiler, library versions, git commit,
 //                      date, operating system.
+//   set_git_commit     the git commit a program was built from, for environment::capture(): a
+//                      run-time value the program sets once, before a run (the library cannot know
+//                      it, and no macro changes what a header defines). "unknown" until set. The
+//                      examples get it from a source file CMake generates at build time
+//                      (examples/build_info.cpp.in):
+//                        bench::set_git_commit(cnnbench_example_git_commit());
+//                        auto result = bench::run_trials<Net, In>(...);  // result.env.git_commit
 #pragma once
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -22,14 +29,24 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "../config.hpp"
 
-#ifndef CNNBENCH_GIT_COMMIT
-#define CNNBENCH_GIT_COMMIT "unknown"
-#endif
-
 namespace cnnbench::bench {
+
+namespace detail {
+inline std::string& git_commit_setting() {
+  static std::string commit = "unknown";
+  return commit;
+}
+}  // namespace detail
+
+/// Sets the git commit that environment::capture() records (and the reports show). Call it before
+/// the run, from one thread: the value is process-wide and not synchronised.
+inline void set_git_commit(std::string commit) { detail::git_commit_setting() = std::move(commit); }
+/// The git commit set by set_git_commit(), "unknown" until then.
+inline const std::string& current_git_commit() { return detail::git_commit_setting(); }
 
 /// Peak resident memory of one training run (bytes).
 class peak_host_memory {
@@ -87,14 +104,16 @@ struct environment {
   std::string os;            ///< "Linux 6.1.0 x86_64"
   std::string compiler;      ///< "g++ 12.2.0"
   std::string cnnbench_version = version_string;
-  std::string git_commit = CNNBENCH_GIT_COMMIT;
+  std::string git_commit = "unknown";  ///< current_git_commit() when captured
   std::string eigen_version;
   std::string zlib = ZLIB_VERSION;  // (not "zlib_version": zlib.h defines a macro of that name)
   std::string date;          ///< local time, ISO 8601
   std::string extra;         ///< other libraries (e.g. "PyTorch 1.13.0")
 
+  /// The environment now; git_commit is the one set with set_git_commit().
   static environment capture() {
     environment e;
+    e.git_commit = current_git_commit();
     std::ifstream f("/proc/cpuinfo");
     for (std::string line; std::getline(f, line);)
       if (line.rfind("model name", 0) == 0) {

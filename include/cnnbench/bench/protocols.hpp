@@ -2,7 +2,7 @@
 //
 // S1, Fashion-MNIST CNN ("Comparison Flux, Pytorch and Tensorflow 2.0"), model models::FashionMnistCnn:
 //   fashion_mnist_quick()      3 trials x 4 epochs, Adam 1e-3 (PyTorch defaults), batch 64, He-uniform,
-//                              x/255: a few minutes on 2 CPU cores (measured: mean 0.898, std 0.003).
+//                              x/255: a few minutes on 2 CPU cores.
 //   fashion_mnist_published()  the write-up's 200 epochs x 10 trials, with its optimizers as two arms:
 //                              Adam 1e-4 (Flux, TensorFlow) and SGD 0.1, momentum 0.9, "decay 1e-6"
 //                              (PyTorch; read as weight decay 1e-6, PyTorch's only decay). Batch size and

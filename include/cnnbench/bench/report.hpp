@@ -12,13 +12,23 @@
 //              published table.
 // learning_curves.*  test accuracy and training loss per epoch (mean over trials) per policy and arm,
 //              plotted with gnuplot (Debian gnuplot-nox) as PNG and SVG. Without gnuplot the data and
-//              script are still written and `plot_note` says how to draw them.
+//              script are still written and `plot_note` says how to draw them. gnuplot is started
+//              without a shell (posix_spawnp: found on PATH, argv passed as is, working directory the
+//              output folder, stdout and stderr to gnuplot.log there), so any folder name is safe;
+//              the script names its files relative to that folder, so the folder can be moved.
 // Units in the files: seconds, bytes, fractions; the Markdown shows hh:mm:ss, MiB and 4 decimals.
 // Throws io_error naming a file that cannot be written.
 #pragma once
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -65,6 +75,62 @@ inline std::string num(double v) {
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p);
   if (!(f << text) || !f.flush()) throw io_error(p.string() + ": cannot write");
+}
+/// `s` quoted for a POSIX shell (for messages that show a command to copy).
+inline std::string shell_quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// What run_program did.
+struct program_status {
+  bool started = false;    ///< false: the program could not be started (`error` says why)
+  bool not_found = false;  ///< it could not be started because it is not on PATH
+  int exit_code = -1;    ///< its exit status; -1 when it was killed by a signal
+  std::string error;     ///< why it did not start (e.g. "not found on PATH")
+};
+
+/// Runs `args` (args[0] looked up on PATH; no shell, so no argument is interpreted) in the folder
+/// `cwd`, stdin from /dev/null, stdout and stderr to the file `log` (truncated), and waits for it.
+inline program_status run_program(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                                  const std::filesystem::path& log) {
+  program_status st;
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const std::string log_path = std::filesystem::absolute(log).string(), dir = cwd.string();
+  posix_spawn_file_actions_t actions;
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) {
+    st.error = std::strerror(rc);
+    return st;
+  }
+  int rc = posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());  // glibc >= 2.29
+  pid_t pid = -1;
+  if (rc == 0) rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    st.not_found = rc == ENOENT;
+    st.error = st.not_found ? "not found on PATH" : std::strerror(rc);
+    return st;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) {
+      st.error = std::string("waitpid: ") + std::strerror(errno);
+      return st;
+    }
+  st.started = true;
+  st.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (st.exit_code == 127) {  // a C library that reports a failed exec as the child's exit status 127
+    st.started = false;
+    st.not_found = true;
+    st.error = "not found on PATH";
+  }
+  return st;
 }
 }  // namespace detail
 
@@ -268,12 +334,16 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   detail::write_file(f.plot_script, gp.str());
   if (titles.empty()) {
     f.plot_note = "no finished trial to plot";
-  } else if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-    f.plot_note = "gnuplot not found: install it (Debian gnuplot-nox) and run `cd " + dir.string() +
-                  " && gnuplot learning_curves.gp`";
   } else {
-    const std::string cmd = "cd '" + dir.string() + "' && gnuplot learning_curves.gp > gnuplot.log 2>&1";
-    if (std::system(cmd.c_str()) != 0) f.plot_note = "gnuplot failed: see " + (dir / "gnuplot.log").string();
+    const auto log = dir / "gnuplot.log";
+    const auto st = detail::run_program({"gnuplot", "learning_curves.gp"}, dir, log);
+    if (st.not_found)
+      f.plot_note = "gnuplot not found: install it (Debian gnuplot-nox) and run `cd " + detail::shell_quoted(dir.string()) +
+                    " && gnuplot learning_curves.gp`";
+    else if (!st.started)
+      f.plot_note = "gnuplot could not be started (" + st.error + ")";
+    else if (st.exit_code != 0)
+      f.plot_note = "gnuplot failed: see " + log.string();
   }
   return f;
 }

@@ -52,8 +52,8 @@ struct libtorch {
   std::string device = "cpu";  ///< "cpu" or "cuda:N"
   int threads = 0;             ///< torch::set_num_threads when > 0 (process-wide)
   /// Threads of the BLAS torch calls (OpenBLAS, through openblas_set_num_threads when it is loaded):
-  /// 1 by default, since torch's intra-op threads already use the cores (on 2 cores the default, one
-  /// BLAS thread per core under each torch thread, measured 2.2x slower for S1); 0 leaves it as it is.
+  /// 1 by default, since torch's intra-op threads already use the cores (OpenBLAS's default, one BLAS
+  /// thread per core under each torch thread, oversubscribes them); 0 leaves it as it is.
   int blas_threads = 1;
   /// Train in double precision (weights, activations, optimizer state): a reference run against
   /// which float32 drift is measured. Inputs, outputs and weights cross the boundary as float32.

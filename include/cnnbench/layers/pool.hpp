@@ -4,7 +4,9 @@
 
 namespace cnnbench {
 namespace detail {
-template <std::size_t K, std::size_t S>
+/// What MaxPool and AvgPool share: the window arithmetic and the compile-time checks (one
+/// definition; the messages name the layer, Max selects which).
+template <std::size_t K, std::size_t S, bool Max>
 struct pool_base {
   static constexpr std::size_t window = K;
   static constexpr std::size_t stride = S;
@@ -20,6 +22,18 @@ struct pool_base {
   /// One FLOP (compare or add) per window element per output.
   template <shape In>
   static constexpr std::size_t flops = K * K * output_shape<In>.size();
+  template <shape In>
+  static consteval void validate() {
+    if constexpr (Max) {
+      static_assert(hyper_ok, "cnnbench: MaxPool: window and stride must be at least 1");
+      static_assert(!hyper_ok || fits<In>,
+                    "cnnbench: MaxPool: pooling window larger than its input (K > H or K > W of In): the output would be empty");
+    } else {
+      static_assert(hyper_ok, "cnnbench: AvgPool: window and stride must be at least 1");
+      static_assert(!hyper_ok || fits<In>,
+                    "cnnbench: AvgPool: pooling window larger than its input (K > H or K > W of In): the output would be empty");
+    }
+  }
 };
 }  // namespace detail
 
@@ -31,16 +45,9 @@ struct pool_base {
 /// Requires: K, Stride >= 1; K <= H and K <= W (static_assert "cnnbench: MaxPool: ...").
 /// Gradient: flows to the first maximum of each window in row-major order (as PyTorch does).
 template <std::size_t K, std::size_t Stride = K>
-struct MaxPool : detail::pool_base<K, Stride> {
+struct MaxPool : detail::pool_base<K, Stride, true> {
   static constexpr std::string_view name = "MaxPool";
   static constexpr std::string_view key = "max_pool";
-  template <shape In>
-  static consteval void validate() {
-    static_assert(K >= 1 && Stride >= 1, "cnnbench: MaxPool: window and stride must be at least 1");
-    static_assert(detail::pool_base<K, Stride>::template fits<In>,
-                  "cnnbench: MaxPool: pooling window larger than its input (K > H or K > W of In): "
-                  "the output would be empty");
-  }
 };
 
 /// AvgPool<K, Stride = K>: mean over K x K windows, no padding, floor mode
@@ -50,16 +57,9 @@ struct MaxPool : detail::pool_base<K, Stride> {
 /// FLOPs:    K^2 additions per output element
 /// Requires: K, Stride >= 1; K <= H and K <= W (static_assert "cnnbench: AvgPool: ...").
 template <std::size_t K, std::size_t Stride = K>
-struct AvgPool : detail::pool_base<K, Stride> {
+struct AvgPool : detail::pool_base<K, Stride, false> {
   static constexpr std::string_view name = "AvgPool";
   static constexpr std::string_view key = "avg_pool";
-  template <shape In>
-  static consteval void validate() {
-    static_assert(K >= 1 && Stride >= 1, "cnnbench: AvgPool: window and stride must be at least 1");
-    static_assert(detail::pool_base<K, Stride>::template fits<In>,
-                  "cnnbench: AvgPool: pooling window larger than its input (K > H or K > W of In): "
-                  "the output would be empty");
-  }
 };
 
 /// GlobalAvgPool: mean over H and W (Keras GlobalAveragePooling2D, PyTorch AdaptiveAvgPool2d(1) + flatten).

@@ -4,7 +4,7 @@
 //
 // Each model comes with its input shape, `<Model>_input` style constants in namespace models,
 // and ends in logits (no Softmax): the losses of cnnbench take logits, which avoids the
-// double-softmax defect one of the write-ups had (SEEDS.md S3, "tensorflow").
+// double-softmax defect one of the write-ups had (the S3 write-up's "tensorflow" row).
 #pragma once
 #include <cstddef>
 #include <type_traits>
