@@ -12,8 +12,12 @@ process's peak resident memory.
 PyTorch runs at its best setting on a small machine: `threads` intra-op threads and its BLAS held to
 one thread (OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=threads); its default oversubscribes the cores.
 
+With --baseline DIR (the build folder of another cnnbench checkout, e.g. the commit before a change),
+each round also measures that build's bm_train, alternating with this one, and the table gains its
+images/s and the ratio this/baseline: a regression check measured side by side in one run.
+
 usage: bench/compare_torch.py [--build build/release] [--rounds 3] [--python /usr/bin/python3]
-                              [--config s1:64:2 --config s3:128:2 ...] [--json out.json]
+                              [--config s1:64:2 --config s3:128:2 ...] [--baseline DIR] [--json out.json]
 """
 import argparse
 import json
@@ -62,6 +66,7 @@ def main():
     ap.add_argument("--config", action="append", help="model:batch:threads (default: %s)" % " ".join(DEFAULT_CONFIGS))
     ap.add_argument("--min-time", type=float, default=2.0, help="seconds per cnnbench measurement")
     ap.add_argument("--json", help="write every measurement here")
+    ap.add_argument("--baseline", help="build folder of another cnnbench whose bm_train alternates with this one's")
     a = ap.parse_args()
     configs = a.config or DEFAULT_CONFIGS
 
@@ -72,8 +77,10 @@ def main():
     for cfg in configs:
         model, batch, threads = cfg.split(":")
         batch, threads = int(batch), int(threads)
-        cb, tc = [], []
+        cb, tc, bl = [], [], []
         for r in range(a.rounds):
+            if a.baseline:
+                bl.append(cnnbench_once(a.baseline, model, batch, threads, a.min_time))
             cb.append(cnnbench_once(a.build, model, batch, threads, a.min_time))
             steps = 60 if model == "s1" else 12
             tc.append(torch_once(a.python, model, batch, threads, steps))
@@ -87,9 +94,13 @@ def main():
                "torch_baseline_rss_mib": max(x["baseline_rss_mib"] for x in tc), "torch_version": tc[0]["version"],
                "ratios": [c["images_per_s"] / t["images_per_s"] for c, t in zip(cb, tc)]}
         row["ratio"] = row["cnnbench_images_per_s"] / row["torch_images_per_s"]
+        if bl:
+            row["baseline_images_per_s"] = med(bl, "images_per_s")
+            row["baseline_ratios"] = [c["images_per_s"] / b["images_per_s"] for c, b in zip(cb, bl)]
+            row["vs_baseline"] = row["cnnbench_images_per_s"] / row["baseline_images_per_s"]
         row["fraction_of_peak"] = row["cnnbench_gflops"] / peak["peak_gflops"]
         rows.append(row)
-        raw.append({"config": cfg, "cnnbench": cb, "torch": tc})
+        raw.append({"config": cfg, "cnnbench": cb, "torch": tc, "baseline": bl})
 
     print()
     print("| model | batch | threads | cnnbench img/s | PyTorch img/s | ratio (per round) | cnnbench GFLOP/s | of peak | "
@@ -103,6 +114,13 @@ def main():
               f"{r['torch_peak_rss_mib']:.0f} MiB ({r['torch_baseline_rss_mib']:.0f}) |")
     print(f"\nPyTorch {rows[0]['torch_version']} with OPENBLAS_NUM_THREADS=1; medians of {a.rounds} alternating rounds; "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
+    if a.baseline:
+        print(f"\n| model | batch | threads | this build img/s | baseline img/s | this / baseline (per round) |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            per = ", ".join(f"{x:.3f}" for x in r["baseline_ratios"])
+            print(f"| {r['model'].upper()} | {r['batch']} | {r['threads']} | {r['cnnbench_images_per_s']:.0f} | "
+                  f"{r['baseline_images_per_s']:.0f} | **{r['vs_baseline']:.3f}** ({per}) |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"peak": peak, "rows": rows, "raw": raw}, f, indent=1)

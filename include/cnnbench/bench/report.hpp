@@ -39,6 +39,7 @@
 
 #include "../error.hpp"
 #include "../init.hpp"
+#include "../detail/format.hpp"
 #include "results.hpp"
 
 namespace cnnbench::bench {
@@ -50,15 +51,7 @@ inline std::string fixed(double v, int digits) {
   o << std::fixed << std::setprecision(digits) << v;
   return o.str();
 }
-inline std::string thousands(double v) {
-  if (!std::isfinite(v)) return "-";
-  std::string d = std::to_string(static_cast<long long>(std::llround(v))), out;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    if (i != 0 && (d.size() - i) % 3 == 0) out += ',';
-    out += d[i];
-  }
-  return out;
-}
+using cnnbench::detail::thousands;  // 1234567.4 -> "1,234,567" (detail/format.hpp)
 inline std::string mib(std::size_t bytes) { return bytes ? thousands(static_cast<double>(bytes) / (1024.0 * 1024.0)) + " MiB" : "-"; }
 inline std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -139,7 +132,7 @@ inline std::string markdown_table(const run_result& r) {
   std::ostringstream o;
   o << "| Platform | Optimizer | Acc (Mean) | Acc (Std) | Train Time (s), per trial | Trials | Images/s | Peak memory |\n";
   o << "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
-  for (const auto& s : r.summary()) {
+  for (const auto& s : r.rows()) {
     std::string trials = std::to_string(s.trials - s.skipped);
     if (s.diverged) trials += " (" + std::to_string(s.diverged) + " diverged)";
     if (s.skipped) {
@@ -238,7 +231,7 @@ inline nlohmann::json json_report(const run_result& r) {
     for (const auto& ep : t.epochs)
       epochs.push_back({{"epoch", ep.epoch}, {"train_loss", n(ep.train_loss)}, {"train_accuracy", n(ep.train_accuracy)},
                         {"test_loss", n(ep.test_loss)}, {"test_accuracy", n(ep.test_accuracy)},
-                        {"train_seconds", ep.train_seconds}, {"images", ep.images}, {"images_per_second", ep.images_per_second()}});
+                        {"train_seconds", ep.train_seconds}, {"test_images", ep.test_images}, {"images", ep.images}, {"images_per_second", ep.images_per_second()}});
     trials.push_back({{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial},
                       {"seed", t.seed}, {"status", t.status}, {"detail", t.detail}, {"train_seconds", t.train_seconds()},
                       {"images_per_second", t.images_per_second()}, {"final_test_accuracy", n(t.final_test_accuracy())},
@@ -248,7 +241,7 @@ inline nlohmann::json json_report(const run_result& r) {
   }
   j["trials"] = trials;
   json summary = json::array();
-  for (const auto& s : r.summary())
+  for (const auto& s : r.rows())
     summary.push_back({{"policy", s.policy}, {"policy_label", s.policy_label}, {"arm", s.arm}, {"trials", s.trials},
                        {"diverged", s.diverged}, {"skipped", s.skipped}, {"skip_reason", s.skip_reason},
                        {"accuracy_mean", n(s.accuracy.mean)}, {"accuracy_std", n(s.accuracy.std)},
@@ -291,7 +284,7 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   // Learning curves: mean over the finished trials of each (policy, arm), per epoch.
   std::ostringstream dat, gp;
   std::vector<std::string> titles;
-  for (const auto& s : r.summary()) {
+  for (const auto& s : r.rows()) {
     if (s.skipped == s.trials) continue;
     dat << "# " << s.policy_label << " | " << s.arm << "\n# epoch test_accuracy train_loss\n";
     for (std::size_t e = 1; e <= r.proto.epochs; ++e) {

@@ -71,8 +71,9 @@ struct stats {
   }
 };
 
-/// One row of our results table: a policy under an arm, over its trials.
-struct summary_row {
+/// One row of our results table: a policy under an arm, over its trials (not a model summary row:
+/// that is summary.hpp's layer table).
+struct result_row {
   std::string policy, policy_label, arm;
   std::size_t trials = 0, diverged = 0, skipped = 0, failed = 0;
   stats accuracy;              ///< final test accuracy over the trials that finished
@@ -91,13 +92,13 @@ struct run_result {
   std::vector<trial_record> trials;
 
   /// One row per (arm, policy), in the order they ran.
-  std::vector<summary_row> summary() const {
-    std::vector<summary_row> rows;
+  std::vector<result_row> rows() const {
+    std::vector<result_row> table;
     for (const auto& t : trials) {
-      auto it = std::find_if(rows.begin(), rows.end(), [&](const summary_row& r) { return r.policy == t.policy && r.arm == t.arm; });
-      if (it == rows.end()) {
-        rows.push_back({});
-        it = rows.end() - 1;
+      auto it = std::find_if(table.begin(), table.end(), [&](const result_row& r) { return r.policy == t.policy && r.arm == t.arm; });
+      if (it == table.end()) {
+        table.push_back({});
+        it = table.end() - 1;
         it->policy = t.policy;
         it->policy_label = t.policy_label;
         it->arm = t.arm;
@@ -113,7 +114,7 @@ struct run_result {
       it->training_host_bytes = std::max(it->training_host_bytes, t.training_host_bytes());
       it->peak_device_bytes = std::max(it->peak_device_bytes, t.peak_device_bytes);
     }
-    for (auto& r : rows) {
+    for (auto& r : table) {
       std::vector<double> acc, secs, ips;
       for (const auto& t : trials) {
         if (t.policy != r.policy || t.arm != r.arm) continue;
@@ -127,7 +128,7 @@ struct run_result {
       r.train_seconds = stats::of(secs);
       r.images_per_second = stats::of(ips);
     }
-    return rows;
+    return table;
   }
 };
 
