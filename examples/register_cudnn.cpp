@@ -1,17 +1,21 @@
-// register_cudnn.cpp: adds the GPU policy "cudnn" (exec::cudnn: cuDNN + cuBLAS) to the programs built
-// with it (examples/CMakeLists.txt links this file into fashion_mnist when CNNBENCH_WITH_CUDA found
-// CUDA and cuDNN). Nothing else changes in the program: `fashion_mnist --policy eigen_cpu,cudnn`.
+// register_cudnn.cpp: adds the GPU policy "cudnn" (exec::cudnn: cuDNN + cuBLAS) to a benchmark program,
+// once per program: examples/CMakeLists.txt compiles this file into each program when CNNBENCH_WITH_CUDA
+// found CUDA and cuDNN, naming the program's protocol family (CNNBENCH_EXAMPLE_FAMILY). Nothing else
+// changes in the program: `fashion_mnist --policy eigen_cpu,cudnn`.
 // Without a device the policy stays listed and its rows are reported as skipped, with the reason.
 #include <cnnbench/bench/trainer.hpp>
 #include <cnnbench/exec/cudnn.hpp>
+#include <cnnbench/bench/protocols.hpp>
 #include <cnnbench/models/published.hpp>
 
 #include <string>
 
 namespace {
 using namespace cnnbench;
-using Net = models::FashionMnistCnn;
-constexpr shape In = models::fashion_mnist_input;
+// The program's protocol family, named by examples/CMakeLists.txt for each program this file joins.
+using Family = CNNBENCH_EXAMPLE_FAMILY;
+using Net = Family::model::net;
+constexpr shape In = Family::model::input;
 
 bench::policy_entry<Net, In> cudnn_entry() {
   bench::policy_entry<Net, In> e;

@@ -1,15 +1,18 @@
-// Adds exec::libtorch ("PyTorch 1.13 via LibTorch, CPU") to fashion_mnist's policies. Compiled into
-// the program only when cnnbench::libtorch is available (examples/CMakeLists.txt), so the program
-// itself has no #ifdef: `fashion_mnist --policy eigen_cpu,libtorch` runs both from the same weights
-// and batches.
+// register_libtorch.cpp: adds exec::libtorch ("PyTorch 1.13 via LibTorch, CPU") to a benchmark program,
+// once per program: examples/CMakeLists.txt compiles this file into each program when cnnbench::libtorch
+// is available, naming the program's protocol family (CNNBENCH_EXAMPLE_FAMILY), so the program itself
+// has no #ifdef: `fashion_mnist --policy eigen_cpu,libtorch` runs both from the same weights and batches.
 #include <cnnbench/bench/trainer.hpp>
 #include <cnnbench/exec/libtorch.hpp>
+#include <cnnbench/bench/protocols.hpp>
 #include <cnnbench/models/published.hpp>
 
 namespace {
 using namespace cnnbench;
-using Net = models::FashionMnistCnn;
-constexpr shape In = models::fashion_mnist_input;
+// The program's protocol family, named by examples/CMakeLists.txt for each program this file joins.
+using Family = CNNBENCH_EXAMPLE_FAMILY;
+using Net = Family::model::net;
+constexpr shape In = Family::model::input;
 
 bench::policy_entry<Net, In> libtorch_entry() {
   bench::policy_entry<Net, In> e;

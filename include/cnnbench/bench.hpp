@@ -1,6 +1,7 @@
 // cnnbench/bench.hpp: the benchmark harness: protocols, the trial runner, metrics and reports.
 #pragma once
 #include "bench/metrics.hpp"
+#include "bench/program.hpp"
 #include "bench/progress.hpp"
 #include "bench/protocol.hpp"
 #include "bench/protocols.hpp"

@@ -10,6 +10,7 @@
 // (figures on their authors' hardware), printed beside ours; `notes` records what the write-up left
 // unstated and what we chose.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -80,9 +81,13 @@ inline optimizer_config parse_optimizer(std::string_view name, double lr = 0, do
 }
 
 /// One optimizer configuration of a protocol.
+/// An arm may also change the initialisation or the normalisation (the TF-vs-MXNet write-up compared
+/// Glorot-normal with Glorot-uniform, raw pixels with x/255); unset, the protocol's apply.
 struct arm {
   std::string label;          ///< shown in the tables, e.g. "Adam 1e-4 (as Flux, TensorFlow)"
   optimizer_config optimizer;
+  std::optional<init_scheme> init{};
+  std::optional<normalization> norm{};
 };
 
 /// One row of a write-up's own results table.
@@ -90,10 +95,11 @@ struct published_row {
   std::string platform;          ///< "PyTorch"
   std::string optimizer;         ///< as published, "SGD lr 0.1 momentum 0.9"
   double accuracy_mean = 0;      ///< test accuracy, fraction
-  double accuracy_std = 0;
-  double train_seconds = 0;      ///< per trial, as the write-up reports it
+  double accuracy_std = NAN;     ///< NaN: not reported (one trial)
+  double train_seconds = NAN;    ///< per trial, as the write-up reports it (NaN: not reported)
   std::string trials;            ///< "10", "5*"
   std::string hardware;          ///< "RTX 2070 Max-Q (GPU)"
+  double images_per_second = NAN;  ///< as the write-up counted them, when it reports them
 };
 
 struct protocol {
@@ -114,9 +120,23 @@ struct protocol {
   std::size_t train_samples = 0;  ///< 0 = the whole training set, else its first n images
   bool evaluate_train = false;    ///< also measure training-set accuracy after each epoch (not timed)
   std::vector<arm> arms;
+  std::size_t counted_images_per_epoch = 0;  ///< when the write-up counted images/s from another count (S3: 2,400)
   std::vector<published_row> published;
   std::string published_source;  ///< where the published table comes from
   std::vector<std::string> notes;
+};
+
+/// What a protocol family's loader returns: the training and test sets, and what the report must say
+/// about them (subsets, conversions, leaks).
+struct data_split {
+  dataset train, test;
+  std::vector<std::string> notes;  ///< e.g. "CIFAR-10: the real subset of 5,085 / 1,017 images, not the full set"
+};
+
+/// Options of a family's loader that come from the command line.
+struct load_options {
+  bool synthetic = false;      ///< --synthetic: seeded random images of the full published size (timing only)
+  std::size_t per_class = 0;   ///< --per-class N: at most N images per class (image folders; 0 = all)
 };
 
 }  // namespace cnnbench::bench

@@ -1,77 +1,10 @@
-// cnnbench/bench/protocols.hpp: the named protocols of the published write-ups (SEEDS.md).
-//
-// S1, Fashion-MNIST CNN ("Comparison Flux, Pytorch and Tensorflow 2.0"), model models::FashionMnistCnn:
-//   fashion_mnist_quick()      3 trials x 4 epochs, Adam 1e-3 (PyTorch defaults), batch 64, He-uniform,
-//                              x/255: a few minutes on 2 CPU cores.
-//   fashion_mnist_published()  the write-up's 200 epochs x 10 trials, with its optimizers as two arms:
-//                              Adam 1e-4 (Flux, TensorFlow) and SGD 0.1, momentum 0.9, "decay 1e-6"
-//                              (PyTorch; read as weight decay 1e-6, PyTorch's only decay). Batch size and
-//                              normalisation are unstated there: ours are 64 and x/255. Init: each
-//                              framework's default differs (PyTorch U(+-1/sqrt(fan_in)), Keras and Flux
-//                              Glorot-uniform): we use Glorot-uniform for every arm, so that arms differ
-//                              only in the optimizer.
+// cnnbench/bench/protocols.hpp: every published protocol (one header per write-up, bench/protocols/):
+//   s1.hpp  Fashion-MNIST CNN, Flux vs PyTorch vs TensorFlow      protocols::s1  (examples/fashion_mnist)
+//   s2.hpp  CIFAR-10 VGG, the Rosetta Stone of frameworks          protocols::s2  (examples/cifar10_vgg)
+//   s3.hpp  Keras cifar10_cnn on 2,000 images                      protocols::s3  (examples/cifar10_keras)
+//   s4.hpp  LeNet on MNIST, TensorFlow vs MXNet                    protocols::s4, s4_classic (examples/mnist_lenet, mnist_lenet5)
 #pragma once
-#include <string>
-#include <utility>
-
-#include "protocol.hpp"
-
-namespace cnnbench::bench {
-
-namespace detail {
-inline void add_s1_published(protocol& p) {
-  p.published_source = "the write-up's table; PyTorch and TensorFlow on an RTX 2070 Max-Q GPU, Flux on an i7-9750H CPU";
-  p.published = {
-      {"Flux", "Adam lr 1e-4", 0.840, 0.0438, 4 * 3600 + 42 * 60 + 59, "5", "i7-9750H CPU"},
-      {"PyTorch", "SGD lr 0.1 momentum 0.9 decay 1e-6", 0.889, 0.0355, 15 * 60 + 51, "10", "RTX 2070 Max-Q GPU"},
-      {"TensorFlow", "Adam lr 1e-4", 0.825, 0.0250, 16 * 60 + 55, "10", "RTX 2070 Max-Q GPU"},
-  };
-}
-/// What every S1 protocol shares: the model, batch 64, seeds from 1, pixels x/255, the published table.
-inline protocol s1_protocol(std::string name, std::string title) {
-  protocol p;
-  p.name = std::move(name);
-  p.title = std::move(title);
-  p.model = "s1";
-  p.batch_size = 64;
-  p.seed = 1;
-  p.norm = normalization::unit;
-  add_s1_published(p);
-  return p;
-}
-}  // namespace detail
-
-inline protocol fashion_mnist_quick() {
-  protocol p = detail::s1_protocol("quick", "Fashion-MNIST CNN (S1), quick protocol");
-  p.epochs = 4;
-  p.trials = 3;
-  p.init = init_scheme::he_uniform;
-  p.arms = {{"Adam 1e-3", optim::adam::pytorch(1e-3)}};
-  p.notes = {
-      "The quick protocol is ours: the write-up trained 200 epochs x 10 trials (run it with --protocol published).",
-      "He-uniform initialisation (the standard for ReLU networks), pixels scaled to [0, 1], batch 64, "
-      "sample-level shuffle per epoch from each trial's seed; the same initial weights and batches for every policy.",
-      "The write-up's PyTorch code applied ReLU to the logits; the model here ends in plain logits.",
-  };
-  return p;
-}
-
-inline protocol fashion_mnist_published() {
-  protocol p = detail::s1_protocol("published", "Fashion-MNIST CNN (S1), the write-up's protocol");
-  p.epochs = 200;
-  p.trials = 10;
-  p.init = init_scheme::glorot_uniform;
-  p.arms = {{"Adam 1e-4 (as Flux, TensorFlow)", optim::adam::pytorch(1e-4)},
-            {"SGD 0.1, momentum 0.9, weight decay 1e-6 (as PyTorch)",
-             optim::sgd{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-6}}};
-  p.notes = {
-      "200 epochs x 10 trials, as published, with the write-up's optimizers as two arms.",
-      "Unstated in the write-up, chosen here: batch 64; pixels x/255; Glorot-uniform initialisation for both arms "
-      "(Keras' and Flux's default; PyTorch's default differs), so the arms differ only in the optimizer; "
-      "PyTorch's 'decay 1e-6' read as weight decay.",
-      "The write-up's PyTorch code applied ReLU to the logits; the model here ends in plain logits.",
-  };
-  return p;
-}
-
-}  // namespace cnnbench::bench
+#include "protocols/s1.hpp"
+#include "protocols/s2.hpp"
+#include "protocols/s3.hpp"
+#include "protocols/s4.hpp"

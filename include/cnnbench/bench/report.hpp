@@ -148,9 +148,25 @@ inline std::string markdown_table(const run_result& r) {
   }
   for (const auto& p : r.proto.published)
     o << "| *" << p.platform << " (published; " << p.hardware << ")* | " << p.optimizer << " | *"
-      << detail::fixed(p.accuracy_mean, 3) << "* | *" << detail::fixed(p.accuracy_std, 4) << "* | *" << hms(p.train_seconds)
-      << "* | *" << p.trials << "* | | |\n";
+      << detail::fixed(p.accuracy_mean, 3) << "* | *" << detail::fixed(p.accuracy_std, 4) << "* | *"
+      << (std::isfinite(p.train_seconds) ? hms(p.train_seconds) : std::string("-")) << "* | *" << p.trials << "* | "
+      << (std::isfinite(p.images_per_second) ? "*" + detail::thousands(p.images_per_second) + "*" : std::string()) << " | |\n";
+  if (const std::size_t counted = r.proto.counted_images_per_epoch)
+    for (const auto& s : r.rows())
+      if (!s.skipped && std::isfinite(s.train_seconds.mean) && s.train_seconds.mean > 0)
+        o << "\n" << s.policy_label << ", " << s.arm << ": "
+          << detail::thousands(static_cast<double>(counted * r.proto.epochs) / s.train_seconds.mean)
+          << " images/s counted the write-up's way (" << detail::thousands(static_cast<double>(counted))
+          << " images per epoch), beside the " << detail::thousands(s.images_per_second.mean) << " images/s trained.";
+  if (r.proto.counted_images_per_epoch) o << "\n";
   return o.str();
+}
+
+/// Test images scored per evaluation (the last epoch of the first finished trial), as text.
+inline std::string test_scored(const run_result& r) {
+  for (const auto& t : r.trials)
+    if (!t.epochs.empty() && t.epochs.back().test_images) return std::to_string(t.epochs.back().test_images);
+  return "-";
 }
 
 /// The whole Markdown report.
@@ -161,9 +177,18 @@ inline std::string markdown_report(const run_result& r) {
   o << "Protocol `" << p.name << "`: model `" << p.model << "`, " << p.epochs << " epoch" << (p.epochs == 1 ? "" : "s") << " x "
     << p.trials << " trial" << (p.trials == 1 ? "" : "s") << ", batch " << p.batch_size << ", init " << to_string(p.init)
     << ", pixels " << to_string(p.norm) << ", " << (p.shuffle ? "sample-level shuffle each epoch" : "no shuffle")
-    << (p.drop_last ? ", complete batches only" : "") << ", seeds " << p.seed << ".." << p.seed + p.trials - 1 << ".\n";
+    << (p.drop_last ? ", complete batches only" : "") << ", loss " << describe(p.loss) << ", seeds " << p.seed << ".."
+    << p.seed + p.trials - 1 << ".\n";
+  for (const auto& a : p.arms)
+    if (a.init || a.norm)
+      o << "Arm '" << a.label << "': " << (a.init ? "init " + std::string(to_string(*a.init)) : std::string())
+        << (a.init && a.norm ? ", " : "") << (a.norm ? "pixels " + std::string(to_string(*a.norm)) : std::string()) << ".\n";
   o << "Training data: " << r.train_name << " (" << r.train_size << " images); test data: " << r.test_name << " ("
-    << r.test_size << " images).\n\n";
+    << r.test_size << " images)"
+    << (p.eval == eval_rule::complete_batches
+            ? "; the test set is scored on complete batches only, as the write-up did (" + test_scored(r) + " images scored)"
+            : std::string())
+    << ".\n\n";
   o << markdown_table(r) << "\n";
   o << "Accuracy: test accuracy after the last epoch, mean and sample standard deviation over the trials that did "
        "not diverge. Train time: the training loop only (evaluation excluded), mean per trial. Images/s: mean over "
@@ -215,11 +240,17 @@ inline nlohmann::json json_report(const run_result& r) {
   const auto& p = r.proto;
   json j;
   json arms = json::array();
-  for (const auto& a : p.arms) arms.push_back({{"label", a.label}, {"optimizer", describe(a.optimizer)}});
+  for (const auto& a : p.arms)
+    arms.push_back({{"label", a.label},
+                    {"optimizer", describe(a.optimizer)},
+                    {"init", a.init ? json(std::string(to_string(*a.init))) : json(nullptr)},
+                    {"normalization", a.norm ? json(std::string(to_string(*a.norm))) : json(nullptr)}});
   j["protocol"] = {{"name", p.name}, {"title", p.title}, {"model", p.model}, {"epochs", p.epochs}, {"trials", p.trials},
                    {"batch_size", p.batch_size}, {"seed", p.seed}, {"init", std::string(to_string(p.init))},
                    {"normalization", std::string(to_string(p.norm))}, {"shuffle", p.shuffle}, {"drop_last", p.drop_last},
-                   {"train_samples", p.train_samples}, {"arms", arms}, {"notes", p.notes}};
+                   {"train_samples", p.train_samples}, {"loss", describe(p.loss)},
+                   {"evaluation", p.eval == eval_rule::complete_batches ? "complete batches" : "all samples"},
+                   {"arms", arms}, {"notes", p.notes}};
   const auto& e = r.env;
   j["environment"] = {{"cpu", e.cpu}, {"hardware_threads", e.cores}, {"os", e.os}, {"compiler", e.compiler},
                       {"cnnbench", e.cnnbench_version}, {"git_commit", e.git_commit}, {"eigen", e.eigen_version},

@@ -67,7 +67,8 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
   for (const auto& a : proto.arms)
     for (std::size_t t = 0; t < proto.trials; ++t) {
       const std::uint64_t seed = proto.seed + t;
-      const network<Net, In> initial(proto.init, seed);
+      const network<Net, In> initial(a.init.value_or(proto.init), seed);
+      const normalization norm = a.norm.value_or(proto.norm);
       const batch_order order(train.size(), proto.batch_size, seed, proto.shuffle, proto.drop_last);
       for (const auto* p : policies) {
         trial_record rec;
@@ -95,7 +96,7 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
         for (std::size_t e = 0; e < proto.epochs && rec.status == "ok"; ++e) {
           const std::size_t done_before = done;
           auto [er, diverged] = train_epoch(
-              train, proto.norm, order, e,
+              train, norm, order, e,
               [&](const host_batch& hb) { return tr->train_step(hb.x, hb.y, hb.n, a.optimizer); },
               [&](const step_progress& s) {
                 done = done_before + s.epoch_images;
@@ -110,11 +111,11 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
           } else {
             const std::size_t eb = o.eval_batch_size ? o.eval_batch_size : proto.batch_size;
             auto eval = [&](const host_batch& hb) { return tr->evaluate(hb.x, hb.y, hb.n); };
-            const auto te = evaluate_batches(test, proto.norm, eb, proto.eval, eval);
+            const auto te = evaluate_batches(test, norm, eb, proto.eval, eval);
             er.test_loss = te.mean_loss();
             er.test_accuracy = te.accuracy();
             er.test_images = te.count;
-            if (proto.evaluate_train) er.train_accuracy = evaluate_batches(train, proto.norm, eb, eval_rule::all_samples, eval).accuracy();
+            if (proto.evaluate_train) er.train_accuracy = evaluate_batches(train, norm, eb, eval_rule::all_samples, eval).accuracy();
           }
           rec.epochs.push_back(er);
         }

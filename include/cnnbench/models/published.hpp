@@ -109,6 +109,23 @@ using ResNet18Cifar = Sequential<                      //
 }  // namespace cnnbench::models
 
 namespace cnnbench::models {
+/// A published model bundled with its input shape and id: what a protocol names (one entity, not a
+/// type here and a constant there). net: the model type; input: {C, H, W}; id: as in the README's table.
+template <class Net, shape In>
+struct model_bundle {
+  using net = Net;
+  static constexpr shape input = In;
+  static constexpr std::size_t param_count = param_count_v<Net, In>;
+};
+using s1 = model_bundle<FashionMnistCnn, fashion_mnist_input>;          ///< Fashion-MNIST CNN, 1x28x28
+using s2 = model_bundle<Cifar10VggRosetta, cifar10_input>;               ///< CIFAR-10 VGG ("Rosetta Stone"), 3x32x32
+using s3 = model_bundle<KerasCifar10Cnn, cifar10_input>;                 ///< Keras cifar10_cnn, 3x32x32
+using s4 = model_bundle<LeNetTfMxnet, mnist_input>;                      ///< LeNet as coded in TF-vs-MXNet, 1x28x28
+using s4_classic = model_bundle<LeNet5, mnist_input>;                    ///< LeNet-5 (d2l), 1x28x28
+using s5 = model_bundle<CatsVsDogsCnn, cats_vs_dogs_input>;              ///< cats vs dogs, 2 logits, 3x224x224
+using s5_binary = model_bundle<CatsVsDogsCnnBinary, cats_vs_dogs_input>; ///< cats vs dogs, 1 logit, 3x224x224
+using resnet18_cifar = model_bundle<ResNet18Cifar, cifar10_input>;       ///< ResNet-18 for CIFAR-10, 3x32x32
+
 // The published totals, proven by the compiler wherever this header is included.
 static_assert(param_count_v<FashionMnistCnn, fashion_mnist_input> == 65'570);
 static_assert(param_count_v<Cifar10VggRosetta, cifar10_input> == 3'441'592);
