@@ -4,6 +4,7 @@
 #include <cnnbench/data/batches.hpp>
 #include <cnnbench/data/image_folder.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -68,4 +69,131 @@ TEST_CASE("rotate_bilinear and flip_horizontal equal Pillow's rotate(BILINEAR, f
     CHECK(dr.max == 0);  // measured: identical
     CHECK(flip == ours_flip[i]);
   }
+}
+
+TEST_CASE("augment_sample: rotation then flip, as Pillow does them in that order", "[data][augment][pillow]") {
+  const fs::path dir = work_dir("sample_vs_pillow");
+  const augmentation aug{true, 30};
+  const shape s{3, 224, 224};
+  const bytes img = photo(3, 224, 224);
+  const fs::path in = dir / "in.raw";
+  REQUIRE(pillow_ref::write_bytes(in, img));
+  std::string lines;
+  std::vector<augment_draw> draws;
+  for (std::size_t i = 0; i < 6; ++i) {
+    const augment_draw d = draw_augmentation(aug, 99, 2, i);
+    draws.push_back(d);
+    const fs::path rot = dir / ("rot" + std::to_string(i) + ".raw"), out = dir / ("out" + std::to_string(i) + ".raw");
+    lines += "rotate " + in.string() + " 3 224 224 " + pillow_ref::exact(d.angle) + " " + rot.string() + "\n";
+    lines += "flip " + rot.string() + " 3 224 224 " + out.string() + "\n";
+  }
+  const std::string why = pillow_ref::run(dir, lines);
+  if (!why.empty() && why.rfind("FAILED", 0) != 0) CNNBENCH_SKIP(why);
+  REQUIRE(why.empty());
+  for (std::size_t i = 0; i < draws.size(); ++i) {
+    bytes ours(img.size());
+    augment_sample(aug, 99, 2, i, s, img.data(), ours.data());
+    const bytes ref = pillow_ref::read_bytes(dir / ((draws[i].flip ? "out" : "rot") + std::to_string(i) + ".raw"));
+    INFO("sample " << i << ": angle " << draws[i].angle << ", flip " << draws[i].flip);
+    CHECK(ours == ref);  // measured: identical
+  }
+}
+
+TEST_CASE("augmentation draws: pinned values, independent of call order and thread, different per epoch", "[data][augment]") {
+  const augmentation aug{true, 30};
+  // Pinned with the independent Python generator of tests/scripts/reference_rng.py (Rng(seed, 0xa06e00000000 + epoch):
+  // flip = u(2s) < 0.5, angle = (2 u(2s + 1) - 1) * 30).
+  CHECK(draw_augmentation(aug, 42, 0, 0).flip == false);
+  CHECK(draw_augmentation(aug, 42, 0, 0).angle == Approx(0.15240186197312822).margin(1e-12));
+  CHECK(draw_augmentation(aug, 42, 0, 1).angle == Approx(-1.9334890134919203).margin(1e-12));
+  CHECK(draw_augmentation(aug, 42, 1, 0).flip == true);
+  CHECK(draw_augmentation(aug, 42, 1, 0).angle == Approx(13.83461031748164).margin(1e-12));
+  CHECK(draw_augmentation(aug, 7, 3, 1000).angle == Approx(-22.657053395846628).margin(1e-12));
+  // Switched off: no draw.
+  CHECK(draw_augmentation(augmentation{}, 42, 1, 0).flip == false);
+  CHECK(draw_augmentation(augmentation{}, 42, 1, 0).angle == 0);
+  CHECK(draw_augmentation(augmentation{false, 30}, 42, 1, 0).flip == false);
+
+  // Statistics over 20,000 samples: P(flip) = 0.5 (binomial sd 0.0035), angles uniform in [-30, 30).
+  std::size_t flips = 0;
+  double lo = 1e9, hi = -1e9, sum = 0;
+  const std::size_t n = 20000;
+  for (std::size_t i = 0; i < n; ++i) {
+    const augment_draw d = draw_augmentation(aug, 5, 0, i);
+    flips += d.flip;
+    lo = std::min(lo, d.angle);
+    hi = std::max(hi, d.angle);
+    sum += d.angle;
+  }
+  CHECK(std::abs(double(flips) / n - 0.5) < 0.015);
+  CHECK(lo >= -30.0);
+  CHECK(hi < 30.0);
+  CHECK(lo < -29.9);
+  CHECK(hi > 29.9);
+  CHECK(std::abs(sum / n) < 0.5);  // sd of the mean: 30 / sqrt(3 n) = 0.12
+
+  // Pixels: the same in any order and from any thread; another epoch gives other draws.
+  const shape s{3, 40, 56};
+  const bytes img = photo(3, 40, 56);
+  const std::size_t samples = 64;
+  std::vector<bytes> forward(samples, bytes(s.size())), backward(samples, bytes(s.size())), threaded(samples, bytes(s.size()));
+  for (std::size_t i = 0; i < samples; ++i) augment_sample(aug, 11, 3, i, s, img.data(), forward[i].data());
+  for (std::size_t i = samples; i-- > 0;) augment_sample(aug, 11, 3, i, s, img.data(), backward[i].data());
+  std::vector<std::thread> pool;
+  for (std::size_t t = 0; t < 4; ++t)
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < samples; i += 4) augment_sample(aug, 11, 3, i, s, img.data(), threaded[i].data());
+    });
+  for (auto& th : pool) th.join();
+  CHECK(forward == backward);
+  CHECK(forward == threaded);
+  std::size_t same_epoch4 = 0;
+  for (std::size_t i = 0; i < samples; ++i) {
+    bytes other(s.size());
+    augment_sample(aug, 11, 4, i, s, img.data(), other.data());
+    same_epoch4 += other == forward[i];
+    // In place gives the same pixels.
+    bytes inplace = img;
+    augment_sample(aug, 11, 3, i, s, inplace.data(), inplace.data());
+    CHECK(inplace == forward[i]);
+  }
+  CHECK(same_epoch4 == 0);
+}
+
+TEST_CASE("gather_augmented: augmented then normalised like dataset::fill, whatever the threads", "[data][augment]") {
+  dataset d = read_image_folder(fixture, {3, 32, 32});
+  d.norm = normalization::mean_std;
+  d.mean = {0.485f, 0.456f, 0.406f};
+  d.stddev = {0.229f, 0.224f, 0.225f};
+  const augmentation aug{true, 30};
+  const std::vector<std::size_t> idx{8, 0, 3, 3, 5};
+  host_batch b1, b4, plain, none;
+  gather_augmented(b1, d, idx, d.norm, aug, 1, 2);
+  gather_augmented(b4, d, idx, d.norm, aug, 1, 2, 4);
+  CHECK(b1.n == 5);
+  CHECK(b1.x == b4.x);
+  CHECK(b1.y == std::vector<std::int32_t>{1, 0, 0, 0, 1});
+  CHECK(b1.y == b4.y);
+  // By hand: augment_sample, then dataset::fill of the augmented pixels.
+  dataset manual = d;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    augment_sample(aug, 1, 2, i, d.sample_shape, d.pixels.data() + i * 3072, manual.pixels.data() + i * 3072);
+  plain.gather(manual, idx, d.norm);
+  CHECK(plain.x == b1.x);
+  // Without augmentation: host_batch::gather.
+  gather_augmented(none, d, idx, normalization::unit, augmentation{}, 1, 2);
+  host_batch g;
+  g.gather(d, idx, normalization::unit);
+  CHECK(none.x == g.x);
+  // Errors: an index out of range, a float dataset.
+  const std::vector<std::size_t> bad{0, 9};
+  CHECK_THROWS_AS(gather_augmented(b1, d, bad, d.norm, aug, 1, 2), value_error);
+  dataset f;
+  f.name = "floats";
+  f.sample_shape = {1, 2, 2};
+  f.classes = 2;
+  f.values = {0, 1, 2, 3};
+  f.labels = {1};
+  const std::vector<std::size_t> one{0};
+  CHECK_THROWS_AS(gather_augmented(b1, f, one, normalization::none, aug, 1, 2), data_error);
 }
