@@ -44,6 +44,7 @@ struct dataset {
   std::vector<std::int32_t> labels;    ///< one per image
   normalization norm = normalization::unit;
   std::vector<float> mean, stddev;     ///< per channel, for normalization::mean_std
+  std::vector<std::string> class_names;  ///< name of label i, when the source has names (image folders), else empty
 
   std::size_t size() const noexcept { return labels.size(); }
 
@@ -115,6 +116,7 @@ struct dataset {
     d.norm = norm;
     d.mean = mean;
     d.stddev = stddev;
+    d.class_names = class_names;
     const std::size_t per = sample_shape.size();
     d.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(first), labels.begin() + static_cast<std::ptrdiff_t>(first + count));
     if (!pixels.empty())

@@ -1,0 +1,374 @@
+// cnnbench/data/image_folder.hpp: a folder of images, one sub-folder per class (torchvision's
+// ImageFolder layout), decoded once into an in-memory uint8 dataset.
+//
+//   image_folder_options opt;                // all images, one thread, normalization::unit
+//   image_folder_report rep;
+//   dataset train = read_image_folder("/data/cats_vs_dogs/train", {3, 224, 224}, opt, &rep);
+//   // train.class_names == {"cat", "dog"}; rep.summary() lists converted and skipped files
+//
+// Layout: dir/<class>/<image file>. Classes are the sub-folders of dir in byte-wise sorted order
+// (label i = class_names[i], as torchvision's sorted() order); the images of a class are its files
+// in byte-wise sorted file-name order ("cat.10.jpg" before "cat.2.jpg", as Python's sorted()), the
+// classes one after the other. max_per_class > 0 keeps only the first max_per_class images of each
+// class in that order (a quick protocol or test).
+//
+// Each image is decoded with stb_image (JPEG baseline/progressive, PNG, BMP, GIF (first frame),
+// PNM, TGA; 8 bits per channel), then, as torchvision's loader does with Image.convert:
+//   to 3 channels: grey -> RGB replicated; grey+alpha -> RGB (alpha dropped); RGBA -> RGB (alpha dropped);
+//   to 1 channel:  RGB -> grey with Pillow's "L" formula (19595 R + 38470 G + 7471 B + 0x8000) >> 16;
+//                  RGBA -> grey (alpha dropped, then the same); grey+alpha -> grey (alpha dropped);
+// each such conversion is recorded (image_folder_report::conversions); then it is resized to
+// out.h x out.w with resize_bilinear (data/image.hpp): Pillow's Image.resize(BILINEAR), the
+// support-scaled (antialiased when downscaling) triangle filter, re-implemented exactly, so that
+// cnnbench's pixels equal torchvision's Resize((h, w)) on the same decoded image. (The JPEG
+// decoders differ: stb_image and libjpeg-turbo may decode a pixel one or two levels apart; see
+// tests/data/image_folder.cpp for the measured difference after resizing.) The result is stored
+// as uint8 NCHW, normalisation `options.norm` (normalization::unit by default).
+// With options.threads > 1 the files are decoded in parallel; the result (pixels, order, the
+// reported error) does not depend on the thread count.
+//
+// Errors (every message names the folder or file; nothing is skipped silently):
+//   io_error    "<dir>: folder not found" / "not a folder"; a file or folder that cannot be read;
+//   data_error  "<dir>: no class sub-folders ..."; "<dir>: only one class sub-folder (<name>) ...";
+//               "<dir>/<class>: empty class folder ..."; "<file>: cannot decode image: <reason>";
+//               "<file>: truncated JPEG: ..." (no end-of-image marker: stb_image itself would pad a
+//               cut file with grey); "<file>: not an image file (extension ...)" for a file whose
+//               extension is not an image extension, or an entry that is not a regular file, unless
+//               options.skip_non_images, which skips it and records it in image_folder_report::skipped
+//               (also a plain file directly in dir, where only class folders belong);
+//   value_error for an output shape with other than 1 or 3 channels or a zero size.
+//
+// stb_image is compiled into each translation unit that includes this header as static functions
+// (STB_IMAGE_STATIC), so the header stays header-only and links without an stb library; such a
+// translation unit must not compile stb_image's implementation itself.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "../error.hpp"
+#include "../shape.hpp"
+#include "dataset.hpp"
+#include "image.hpp"
+
+#ifndef CNNBENCH_STB_IMAGE_INCLUDED
+#define CNNBENCH_STB_IMAGE_INCLUDED
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_ONLY_PNM
+#define STBI_ONLY_TGA
+#define STBI_NO_STDIO
+#include <stb/stb_image.h>
+#undef STB_IMAGE_IMPLEMENTATION
+#endif
+
+namespace cnnbench {
+
+/// The file extensions read as images (lower case; the comparison ignores case).
+inline const std::vector<std::string>& image_extensions() {
+  static const std::vector<std::string> e{".jpg", ".jpeg", ".png", ".bmp", ".gif", ".ppm", ".pgm", ".pnm", ".tga"};
+  return e;
+}
+
+struct image_folder_options {
+  std::size_t max_per_class = 0;  ///< 0: every image; else the first N (sorted file names) of each class
+  bool skip_non_images = false;   ///< skip (and record) files without an image extension instead of failing
+  unsigned threads = 1;           ///< decoding threads (0: hardware concurrency); the result does not depend on it
+  normalization norm = normalization::unit;
+  std::string name;               ///< dataset name; default "<parent>/<dir>", e.g. "cats_vs_dogs/train"
+};
+
+/// One image whose channel count was changed.
+struct image_conversion {
+  std::filesystem::path file;
+  int from_channels = 0;  ///< as decoded: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA
+  int to_channels = 0;    ///< 1 or 3
+  /// e.g. "RGBA -> RGB (alpha dropped)".
+  std::string what() const {
+    static const char* names[] = {"?", "grey", "grey+alpha", "RGB", "RGBA"};
+    std::string s = std::string(names[from_channels >= 1 && from_channels <= 4 ? from_channels : 0]) + " -> " +
+                    (to_channels == 1 ? "grey" : "RGB");
+    if (from_channels == 2 || from_channels == 4) s += " (alpha dropped)";
+    if (to_channels == 3 && (from_channels == 1 || from_channels == 2)) s += " (grey replicated)";
+    if (to_channels == 1 && (from_channels == 3 || from_channels == 4)) s += " (Pillow L luma)";
+    return s;
+  }
+};
+
+/// What read_image_folder did besides decoding: for a report.
+struct image_folder_report {
+  std::vector<std::filesystem::path> files;        ///< the file of each sample, in dataset order
+  std::vector<shape> source_shapes;                ///< {channels, height, width} of each file as decoded
+  std::vector<image_conversion> conversions;       ///< images whose channel count was changed
+  std::vector<std::filesystem::path> skipped;      ///< entries skipped with skip_non_images
+  /// e.g. "2000 images in 2 classes; 1 converted (x.png: RGBA -> RGB (alpha dropped)); 0 skipped".
+  std::string summary() const {
+    std::string s = std::to_string(files.size()) + " images; " + std::to_string(conversions.size()) + " converted";
+    for (std::size_t i = 0; i < conversions.size(); ++i)
+      s += (i == 0 ? " (" : ", ") + conversions[i].file.filename().string() + ": " + conversions[i].what() +
+           (i + 1 == conversions.size() ? ")" : "");
+    s += "; " + std::to_string(skipped.size()) + " skipped";
+    for (std::size_t i = 0; i < skipped.size(); ++i)
+      s += (i == 0 ? " (" : ", ") + skipped[i].string() + (i + 1 == skipped.size() ? ")" : "");
+    return s;
+  }
+};
+
+namespace detail {
+
+inline std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+inline bool has_image_extension(const std::filesystem::path& p) {
+  const std::string e = lower(p.extension().string());
+  const auto& all = image_extensions();
+  return std::find(all.begin(), all.end(), e) != all.end();
+}
+
+inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& p) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(p, ec);
+  if (ec) throw io_error(p.string() + ": cannot read its size (" + ec.message() + ")");
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw io_error(p.string() + ": cannot open for reading");
+  std::vector<std::uint8_t> b(static_cast<std::size_t>(size));
+  in.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  if (static_cast<std::uintmax_t>(in.gcount()) != size)
+    throw io_error(p.string() + ": read " + std::to_string(in.gcount()) + " of its " + std::to_string(size) + " bytes");
+  return b;
+}
+
+/// Empty if the JPEG's marker structure runs to an end-of-image marker (FF D9), else why not.
+/// (stb_image decodes a JPEG cut short without complaint, padding the missing part; libjpeg warns
+/// "Premature end of JPEG file" and Pillow refuses it: "image file is truncated".)
+inline std::string jpeg_truncation(const std::vector<std::uint8_t>& b) {
+  const std::size_t n = b.size();
+  std::size_t pos = 2;  // after SOI
+  while (pos < n) {
+    if (b[pos] != 0xFF) return {};  // not a marker: malformed, stb_image reports it
+    while (pos < n && b[pos] == 0xFF) ++pos;  // fill bytes
+    if (pos >= n) break;
+    const std::uint8_t marker = b[pos++];
+    if (marker == 0xD9) return {};
+    if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
+    if (pos + 2 > n) return "the file ends inside the header of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2);
+    const std::size_t len = (std::size_t{b[pos]} << 8) | b[pos + 1];
+    if (pos + len > n)
+      return "the segment of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2) + " runs past the end (" +
+             std::to_string(n) + " bytes)";
+    pos += len;
+    if (marker == 0xDA) {  // entropy-coded data up to the next marker that is not a stuffed byte or RSTn
+      while (pos < n) {
+        if (b[pos] == 0xFF) {
+          if (pos + 1 >= n) break;
+          const std::uint8_t next = b[pos + 1];
+          if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+            pos += 2;
+            continue;
+          }
+          break;
+        }
+        ++pos;
+      }
+    }
+  }
+  return "no end-of-image marker (FF D9) in its " + std::to_string(n) + " bytes: the file is cut short";
+}
+
+/// Decodes one image file to `out` (out.c x out.h x out.w, CHW), records its source shape and
+/// whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
+inline void load_image_into(const std::filesystem::path& p, shape out, std::uint8_t* dst, shape& source, int& conv_from) {
+  const std::vector<std::uint8_t> bytes = read_whole_file(p);
+  if (bytes.empty()) throw data_error(p.string() + ": empty file (0 bytes), not an image");
+  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+    if (const std::string why = jpeg_truncation(bytes); !why.empty()) throw data_error(p.string() + ": truncated JPEG: " + why);
+  if (bytes.size() > 0x7fffffff) throw data_error(p.string() + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
+  int w = 0, h = 0, n = 0;
+  stbi_uc* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
+  if (px == nullptr) {
+    const char* why = stbi_failure_reason();
+    throw data_error(p.string() + ": cannot decode image (stb_image: " + (why ? why : "unknown reason") + ")");
+  }
+  struct guard {
+    stbi_uc* p;
+    ~guard() { stbi_image_free(p); }
+  } g{px};
+  if (w <= 0 || h <= 0 || n < 1 || n > 4)
+    throw data_error(p.string() + ": decoded to an unusable image (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
+                     std::to_string(n) + " channels)");
+  source = shape{static_cast<std::size_t>(n), static_cast<std::size_t>(h), static_cast<std::size_t>(w)};
+  const int oc = static_cast<int>(out.c);
+  conv_from = (n == oc) ? 0 : n;
+  // Channel conversion, interleaved -> planar CHW at the source size.
+  const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+  std::vector<std::uint8_t> chw(plane * static_cast<std::size_t>(oc));
+  for (std::size_t i = 0; i < plane; ++i) {
+    const stbi_uc* s = px + i * static_cast<std::size_t>(n);
+    if (oc == 3) {
+      const bool grey = n <= 2;
+      for (int c = 0; c < 3; ++c) chw[static_cast<std::size_t>(c) * plane + i] = grey ? s[0] : s[c];
+    } else {
+      chw[i] = n <= 2 ? s[0] : rgb_to_grey(s[0], s[1], s[2]);
+    }
+  }
+  resize_bilinear(chw.data(), oc, h, w, dst, static_cast<int>(out.h), static_cast<int>(out.w));
+}
+
+inline void check_output_shape(shape out, const std::string& who) {
+  if ((out.c != 1 && out.c != 3) || out.h == 0 || out.w == 0 || out.h > 65535 || out.w > 65535)
+    throw value_error(who + ": output shape " + std::to_string(out.c) + "x" + std::to_string(out.h) + "x" + std::to_string(out.w) +
+                      " must have 1 or 3 channels and a size of 1..65535");
+}
+
+/// The entries of a folder, sorted by name (byte order); io_error when it cannot be listed.
+inline std::vector<std::filesystem::directory_entry> sorted_entries(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::directory_entry> v;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  if (ec) throw io_error(dir.string() + ": cannot list the folder (" + ec.message() + ")");
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    v.push_back(*it);
+  }
+  if (ec) throw io_error(dir.string() + ": cannot list the folder (" + ec.message() + ")");
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.path().filename().string() < b.path().filename().string(); });
+  return v;
+}
+
+}  // namespace detail
+
+/// One image file decoded, converted to out.c channels and resized to out.h x out.w exactly as
+/// read_image_folder does (uint8 CHW). Throws io_error / data_error naming the file.
+inline std::vector<std::uint8_t> load_image(const std::filesystem::path& file, shape out, shape* source = nullptr) {
+  detail::check_output_shape(out, file.string());
+  std::vector<std::uint8_t> px(out.size());
+  shape src;
+  int conv = 0;
+  detail::load_image_into(file, out, px.data(), src, conv);
+  if (source) *source = src;
+  return px;
+}
+
+/// Reads dir/<class>/<images> into a dataset of uint8 NCHW images of shape `out` (see the header comment).
+inline dataset read_image_folder(const std::filesystem::path& dir, shape out, const image_folder_options& opt = {},
+                                 image_folder_report* report = nullptr) {
+  namespace fs = std::filesystem;
+  const std::string d = dir.string();
+  detail::check_output_shape(out, "read_image_folder(" + d + ")");
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw io_error(d + ": folder not found");
+  if (!fs::is_directory(dir, ec)) throw io_error(d + ": not a folder (an image folder holds one sub-folder per class)");
+
+  image_folder_report rep;
+  dataset ds;
+  fs::path norm_dir = dir.lexically_normal();
+  if (!norm_dir.has_filename()) norm_dir = norm_dir.parent_path();
+  ds.name = !opt.name.empty() ? opt.name
+            : norm_dir.parent_path().filename().empty()
+                ? norm_dir.filename().string()
+                : norm_dir.parent_path().filename().string() + "/" + norm_dir.filename().string();
+  ds.sample_shape = out;
+  ds.norm = opt.norm;
+
+  std::vector<fs::path> files;
+  for (const auto& e : detail::sorted_entries(dir)) {
+    if (e.is_directory(ec)) {
+      ds.class_names.push_back(e.path().filename().string());
+      continue;
+    }
+    if (!opt.skip_non_images)
+      throw data_error(e.path().string() + ": a file where only class sub-folders belong (" + d +
+                       "/<class>/<image>); pass skip_non_images to skip it");
+    rep.skipped.push_back(e.path());
+  }
+  if (ds.class_names.empty())
+    throw data_error(d + ": no class sub-folders (expected " + d + "/<class>/<image files>, at least two classes)");
+  if (ds.class_names.size() == 1)
+    throw data_error(d + ": only one class sub-folder (" + ds.class_names[0] + "): an image folder needs at least two classes");
+  ds.classes = ds.class_names.size();
+
+  for (std::size_t c = 0; c < ds.class_names.size(); ++c) {
+    const fs::path cdir = dir / ds.class_names[c];
+    std::size_t taken = 0, skipped_here = 0;
+    for (const auto& e : detail::sorted_entries(cdir)) {
+      const bool regular = e.is_regular_file(ec);
+      if (!regular || !detail::has_image_extension(e.path())) {
+        if (!opt.skip_non_images) {
+          const std::string ext = e.path().extension().string();
+          throw data_error(e.path().string() + ": not an image file (" +
+                           (!regular ? std::string("not a regular file") : "extension '" + ext + "'") +
+                           "; image extensions: .jpg .jpeg .png .bmp .gif .ppm .pgm .pnm .tga); pass skip_non_images to skip it");
+        }
+        rep.skipped.push_back(e.path());
+        ++skipped_here;
+        continue;
+      }
+      if (opt.max_per_class != 0 && taken == opt.max_per_class) continue;
+      files.push_back(e.path());
+      ds.labels.push_back(static_cast<std::int32_t>(c));
+      ++taken;
+    }
+    if (taken == 0)
+      throw data_error(cdir.string() + ": empty class folder (no image files" +
+                       (skipped_here ? ", " + std::to_string(skipped_here) + " non-image entries skipped" : std::string()) + ")");
+  }
+
+  // Decode, possibly in parallel; each image into its own slot, the first failing file (in dataset
+  // order) reported, so neither depends on the thread count.
+  const std::size_t n = files.size(), per = out.size();
+  ds.pixels.assign(n * per, 0);
+  rep.source_shapes.assign(n, shape{});
+  std::vector<int> conv(n, 0);
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0}, first_error{n};
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n || i > first_error.load()) return;
+      try {
+        detail::load_image_into(files[i], out, ds.pixels.data() + i * per, rep.source_shapes[i], conv[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+        std::size_t cur = first_error.load();
+        while (i < cur && !first_error.compare_exchange_weak(cur, i)) {
+        }
+      }
+    }
+  };
+  unsigned threads = opt.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : opt.threads;
+  if (threads > n) threads = static_cast<unsigned>(n);
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& t : pool) t.join();
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (errors[i]) std::rethrow_exception(errors[i]);
+
+  for (std::size_t i = 0; i < n; ++i)
+    if (conv[i] != 0) rep.conversions.push_back({files[i], conv[i], static_cast<int>(out.c)});
+  rep.files = std::move(files);
+  ds.check();
+  if (report) *report = std::move(rep);
+  return ds;
+}
+
+}  // namespace cnnbench
