@@ -13,7 +13,7 @@
 include_guard(GLOBAL)
 
 set(CNNBENCH_CORE_HEADERS_REGEX
-    "^cnnbench/((config|error|layer|layers|model|sequential|shape|summary)\\.hpp|(detail|layers|models)/)")
+    "^cnnbench/((config|error|layer|layers|model|random|residual|sequential|shape|summary)\\.hpp|(detail|layers|models)/)")
 set(CNNBENCH_HARNESS_HEADERS_REGEX "^cnnbench/bench(\\.hpp|/)")
 set(CNNBENCH_NPY_HEADERS_REGEX "^cnnbench/io/npy\\.hpp$")
 set(CNNBENCH_CUDA_HEADERS_REGEX "^cnnbench/(exec/cudnn\\.hpp|backend/cuda/)")

@@ -111,10 +111,57 @@ def main():
                 ("glorot_uniform", "x/255")}, "init x normalisation arms", json.dumps(js["protocol"]["arms"]))
         expect("training images (the first ones of the official 60,000" in md, "the subset is reported", md)
         policies = {t["policy"] for t in js["trials"]}
-        expect("eigen_cpu" in policies, "the default policy set includes eigen_cpu", str(policies))
+        listed = subprocess.run([exe, "--list-policies"], capture_output=True, text=True).stdout.splitlines()
+        available = {line.split()[0] for line in listed if line.strip() and "unavailable here" not in line}
+        expect("eigen_cpu" in available and policies == available,
+               "the default policy set is every policy this build has that can run here", f"{policies} vs {listed}")
         ok = [t for t in js["trials"] if t["status"] == "ok" and t["policy"] == "eigen_cpu"]
         expect(len(ok) >= 2 and all(t["epochs"][0]["test_accuracy"] > 0.5 for t in ok),
                "LeNet learns in one epoch on 2,000 images (> 0.5 test accuracy)", json.dumps(ok)[:3000])
+    elif case in ("s5_small", "s5_binary_small"):  # cats_vs_dogs: image folders, flips and rotations, curves
+        cats = os.path.join(data, "cats_vs_dogs") if data else "<CNNBENCH_DATA_DIR unset>/cats_vs_dogs"
+        need(os.path.join(cats, "train"))
+        rc, out, err = run(exe, "--data", cats, "--out", out_dir, "--epochs", "1", "--per-class", "24", "--policy",
+                           "eigen_cpu", "--threads", "2")
+        expect(rc == 0, f"exit 0, got {rc}", err + out)
+        md, js = reports(out_dir)
+        expect(js["protocol"]["augmentation"] == {"hflip": True, "rotate_degrees": 30.0}, "flip and rotation",
+               json.dumps(js["protocol"]))
+        expect("random rotation within +-30 degrees" in md, "the augmentation is in the report", md)
+        expect(js["protocol"]["loss"] == ("binary_cross_entropy" if case == "s5_binary_small" else "softmax_cross_entropy"),
+               "the protocol's loss", json.dumps(js["protocol"]))
+        ep = js["trials"][0]["epochs"][0]
+        expect(ep["images"] == 48 and ep["test_images"] == 48, "24 photos per class trained and validated", json.dumps(ep))
+        expect(ep["train_accuracy"] is not None and ep["test_loss"] is not None, "train and validation curves", json.dumps(ep))
+        expect("TensorFlow (did not learn)" in out, "the published figures are printed", out)
+    elif case in ("corrupt_image", "one_class", "empty_class"):
+        cats = os.path.join(data, "cats_vs_dogs") if data else "<CNNBENCH_DATA_DIR unset>/cats_vs_dogs"
+        need(os.path.join(cats, "train"))
+        bad = os.path.join(work, case)
+        shutil.rmtree(bad, ignore_errors=True)
+        for split in ["train", "val"]:
+            for cls in ["cat", "dog"]:
+                os.makedirs(os.path.join(bad, split, cls))
+                src = os.path.join(cats, split, cls)
+                for f in sorted(os.listdir(src))[:3]:
+                    os.symlink(os.path.join(os.path.abspath(src), f), os.path.join(bad, split, cls, f))
+        if case == "corrupt_image":
+            victim = os.path.join(bad, "train", "dog", "dog.zz.jpg")
+            with open(os.path.join(cats, "train", "dog", sorted(os.listdir(os.path.join(cats, "train", "dog")))[0]), "rb") as f:
+                raw = f.read()
+            with open(victim, "wb") as f:
+                f.write(raw[: len(raw) // 2])
+        elif case == "one_class":
+            shutil.rmtree(os.path.join(bad, "train", "dog"))
+            victim = os.path.join(bad, "train")
+        else:
+            shutil.rmtree(os.path.join(bad, "train", "dog"))
+            os.makedirs(os.path.join(bad, "train", "dog"))
+            victim = os.path.join(bad, "train", "dog")
+        rc, out, err = run(exe, "--data", bad, "--out", out_dir, "--epochs", "1", "--policy", "eigen_cpu")
+        expect(rc == 2, f"exit code 2, got {rc}", err + out)
+        expect(victim in err, "the message names the file or folder", err)
+        expect("trial" not in out, "stopped before training", out)
     else:
         sys.exit(f"unknown case {case}")
     print(f"ok: {case}")

@@ -115,6 +115,7 @@ struct protocol {
                                               ///< (mean_std: with the dataset's per-channel values)
   loss_config loss = loss::softmax_cross_entropy{};
   eval_rule eval = eval_rule::all_samples;   ///< which test samples are scored
+  augmentation augment{};                    ///< training augmentation, keyed by each trial's seed
   bool shuffle = true;
   bool drop_last = false;
   std::size_t train_samples = 0;  ///< 0 = the whole training set, else its first n images

@@ -179,6 +179,13 @@ inline std::string markdown_report(const run_result& r) {
     << ", pixels " << to_string(p.norm) << ", " << (p.shuffle ? "sample-level shuffle each epoch" : "no shuffle")
     << (p.drop_last ? ", complete batches only" : "") << ", loss " << describe(p.loss) << ", seeds " << p.seed << ".."
     << p.seed + p.trials - 1 << ".\n";
+  if (p.augment.active())
+    o << "Training augmentation: " << (p.augment.hflip ? "random horizontal flip (p = 0.5)" : "")
+      << (p.augment.hflip && p.augment.rotate_degrees > 0 ? ", " : "")
+      << (p.augment.rotate_degrees > 0 ? "random rotation within +-" + detail::fixed(p.augment.rotate_degrees, 0) +
+                                             " degrees (bilinear, zero fill)"
+                                       : "")
+      << ", drawn per (trial seed, epoch, image): the same for every policy.\n";
   for (const auto& a : p.arms)
     if (a.init || a.norm)
       o << "Arm '" << a.label << "': " << (a.init ? "init " + std::string(to_string(*a.init)) : std::string())
@@ -249,6 +256,7 @@ inline nlohmann::json json_report(const run_result& r) {
                    {"batch_size", p.batch_size}, {"seed", p.seed}, {"init", std::string(to_string(p.init))},
                    {"normalization", std::string(to_string(p.norm))}, {"shuffle", p.shuffle}, {"drop_last", p.drop_last},
                    {"train_samples", p.train_samples}, {"loss", describe(p.loss)},
+                   {"augmentation", {{"hflip", p.augment.hflip}, {"rotate_degrees", p.augment.rotate_degrees}}},
                    {"evaluation", p.eval == eval_rule::complete_batches ? "complete batches" : "all samples"},
                    {"arms", arms}, {"notes", p.notes}};
   const auto& e = r.env;

@@ -102,7 +102,8 @@ run_result run_trials(const protocol& proto, const dataset& train_full, const da
                 done = done_before + s.epoch_images;
                 progress.update(context, s.epoch, proto.epochs, s.batch, s.batches, s.loss,
                                 s.epoch_seconds > 0 ? static_cast<double>(s.epoch_images) / s.epoch_seconds : 0.0, done);
-              });
+              },
+              proto.augment, seed);
           done = done_before + order.samples_per_epoch();
           if (!diverged.empty()) {
             rec.status = "diverged";

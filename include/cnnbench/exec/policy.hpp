@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../data/augment.hpp"
 #include "../data/batches.hpp"
 #include "../data/dataset.hpp"
 #include "../error.hpp"
@@ -69,11 +70,15 @@ struct epoch_outcome {
 };
 
 /// THE training loop of one epoch (0-based `epoch`) over `data`, normalised with `norm`, in the batches
-/// of `order`: step(batch) trains on one host_batch and returns its loss. Times the loop only.
-/// on_step, if set, is called after every step (inside the timed loop).
+/// of `order`: step(batch) trains on one host_batch and returns its loss. Times the loop only (batch
+/// gathering and augmentation included, as the write-ups' data loaders were). on_step, if set, is
+/// called after every step (inside the timed loop). With an active `augment`, each sample is augmented
+/// as data/augment.hpp defines, keyed by (augment_seed, epoch, its index in `data`): every policy and
+/// thread count sees the same augmented batches.
 template <class Step>
 epoch_outcome train_epoch(const dataset& data, normalization norm, const batch_order& order, std::size_t epoch, Step&& step,
-                          const std::function<void(const step_progress&)>& on_step = {}) {
+                          const std::function<void(const step_progress&)>& on_step = {}, const augmentation& augment = {},
+                          std::uint64_t augment_seed = 0) {
   using clock = std::chrono::steady_clock;
   epoch_outcome out;
   epoch_record& r = out.record;
@@ -84,7 +89,10 @@ epoch_outcome train_epoch(const dataset& data, normalization norm, const batch_o
   std::size_t steps = 0;
   const auto t0 = clock::now();
   for (std::size_t b = 0; b < order.batches_per_epoch(); ++b) {
-    hb.gather(data, order.batch(idx, b), norm);
+    if (augment.active())
+      gather_augmented(hb, data, order.batch(idx, b), norm, augment, augment_seed, epoch);
+    else
+      hb.gather(data, order.batch(idx, b), norm);
     const float loss = step(static_cast<const host_batch&>(hb));
     r.images += hb.n;
     if (!std::isfinite(loss)) {
@@ -136,6 +144,7 @@ struct fit_options {
   bool evaluate_train = false;          ///< also evaluate the training set after each epoch (not timed)
   std::size_t eval_batch_size = 500;
   eval_rule eval = eval_rule::all_samples;
+  augmentation augment{};               ///< training augmentation (data/augment.hpp), keyed by `seed`
   std::function<void(const step_progress&)> on_step{}; ///< called after every step (inside the timed loop)
   std::function<void(const epoch_record&)> on_epoch{}; ///< called after every epoch
 };
@@ -160,7 +169,8 @@ std::vector<epoch_record> fit(const P& p, network<Net, In>& net, const dataset& 
   for (std::size_t e = 0; e < o.epochs; ++e) {
     auto [r, diverged] = train_epoch(
         train, train.norm, order, e,
-        [&](const host_batch& hb) { return run.template train_step<Loss>(hb.x, hb.y, hb.n, opt); }, o.on_step);
+        [&](const host_batch& hb) { return run.template train_step<Loss>(hb.x, hb.y, hb.n, opt); }, o.on_step, o.augment,
+        o.seed);
     if (!diverged.empty()) {
       run.store_to(net);
       throw diverged_error(diverged);
