@@ -139,7 +139,8 @@ inline std::string markdown_table(const run_result& r) {
       o << "| " << s.policy_label << " | " << s.arm << " | skipped: " << s.skip_reason << " | | | | | |\n";
       continue;
     }
-    std::string mem = "+" + detail::mib(s.training_host_bytes) + " (process " + detail::mib(s.peak_host_bytes) + ")";
+    std::string mem = "+" + (s.training_host_bytes ? detail::mib(s.training_host_bytes) : std::string("0 MiB")) +
+                      " (process " + detail::mib(s.peak_host_bytes) + ")";
     if (s.peak_device_bytes) mem += ", " + detail::mib(s.peak_device_bytes) + " device";
     o << "| " << s.policy_label << ", this machine | " << s.arm << " | " << detail::fixed(s.accuracy.mean, 4) << " | "
       << detail::fixed(s.accuracy.std, 4) << " | " << (std::isfinite(s.train_seconds.mean) ? hms(s.train_seconds.mean) : "-")
