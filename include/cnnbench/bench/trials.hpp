@@ -2,13 +2,19 @@
 //
 //   auto result = bench::run_trials<Net, In>(proto, train, test, policies, options);
 //
-// For each arm and trial t (seed = proto.seed + t): one initial network (proto.init, seed) and one
-// batch order (seed, shuffle, drop_last); every policy starts from a copy of those weights and trains
-// on the same batches in the same order, normalised with proto.norm, with proto.loss, through the
-// library's one training loop (train_epoch) and evaluation (evaluate_batches, under proto.eval). After each epoch the test set is evaluated (not timed).
-// Per policy and trial it records the epochs, the training-loop time, images/s, the peak host memory
-// of that training run and the policy's peak device memory. A NaN/Inf loss ends that trial as
-// "diverged" and the run goes on; a policy that cannot run here (no GPU) is recorded as "skipped".
+// A run is a list of independent jobs (trial_job: one arm, one trial, one policy), in report order:
+// arm-major, then trial, then policy. For arm a and trial t (seed = proto.seed + t) every job starts
+// from the same initial network (the arm's or protocol's init, seed) and trains on the same batches in
+// the same order (seed, shuffle, drop_last), normalised with proto.norm, with proto.loss, through the
+// library's one training loop (train_epoch) and evaluation (evaluate_batches, under proto.eval). After
+// each epoch the test set is evaluated (not timed). Per job it records the epochs, the training-loop
+// time, images/s, the peak host memory of that training run and the policy's peak device memory. A
+// NaN/Inf loss ends that job as "diverged" and the run goes on; a policy that cannot run here (no GPU)
+// is recorded as "skipped".
+//
+// Because a job depends only on (protocol, data, arm, trial, policy, options), jobs can run in any
+// order and in any process and give the same records: run_trials runs them all in order; a caller
+// that distributes or resumes runs uses trial_runner directly (plan(), run(job), result()).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,98 +43,152 @@ struct run_options {
   std::function<void(const trial_record&)> on_trial{};
 };
 
+/// One job of a run: arm `arm` (index into protocol::arms), trial `trial` (0-based; seed = proto.seed + trial),
+/// policy `policy` (index into the run's policy list). `index` is the job's position in report order.
+struct trial_job {
+  std::size_t index = 0, arm = 0, trial = 0, policy = 0;
+};
+
+/// The jobs of a protocol run over `policies` policies, in report order (arm, then trial, then policy).
+inline std::vector<trial_job> plan_trials(const protocol& proto, std::size_t policies) {
+  std::vector<trial_job> jobs;
+  jobs.reserve(proto.arms.size() * proto.trials * policies);
+  for (std::size_t a = 0; a < proto.arms.size(); ++a)
+    for (std::size_t t = 0; t < proto.trials; ++t)
+      for (std::size_t p = 0; p < policies; ++p) jobs.push_back({jobs.size(), a, t, p});
+  return jobs;
+}
+
+/// Runs the jobs of one protocol on one data split. Checks the protocol and the data in the constructor
+/// (throws value_error: no arm, zero trials or epochs, an invalid optimizer; shape_error: the data's sample
+/// shape is not the model's input In). The datasets must outlive the runner.
+template <class Net, shape In>
+class trial_runner {
+ public:
+  trial_runner(const protocol& proto, const dataset& train_full, const dataset& test,
+               std::vector<const policy_entry<Net, In>*> policies, run_options o = {})
+      : proto_(proto), test_(test), policies_(std::move(policies)), o_(std::move(o)) {
+    if (proto_.arms.empty()) throw value_error("protocol '" + proto_.name + "' has no optimizer arm");
+    if (proto_.trials == 0 || proto_.epochs == 0)
+      throw value_error("protocol '" + proto_.name + "' needs trials >= 1 and epochs >= 1");
+    for (const auto* d : {&train_full, &test})
+      if (d->sample_shape != In)
+        throw shape_error(d->name + ": samples of shape " + to_string(d->sample_shape) + ", the model takes " + to_string(In));
+    // Only when the protocol trains on a prefix is a subset made: the full set is not copied.
+    if (proto_.train_samples && proto_.train_samples < train_full.size()) subset_ = train_full.slice(0, proto_.train_samples);
+    train_ = subset_.size() ? &subset_ : &train_full;
+    for (const auto& a : proto_.arms) std::visit([](const auto& opt) { opt.check(); }, a.optimizer);
+    const batch_order probe(train_->size(), proto_.batch_size, proto_.seed, proto_.shuffle, proto_.drop_last);
+    images_per_job_ = probe.samples_per_epoch() * proto_.epochs;
+  }
+  trial_runner(const trial_runner&) = delete;  // holds a pointer to its own subset
+  trial_runner& operator=(const trial_runner&) = delete;
+
+  /// Every job of the run, in report order.
+  std::vector<trial_job> plan() const { return plan_trials(proto_, policies_.size()); }
+  /// Training images one job processes (all its epochs); for progress totals.
+  std::size_t images_per_job() const { return images_per_job_; }
+  const protocol& proto() const { return proto_; }
+
+  /// The run's result with no trial records yet: protocol, environment, data names and sizes.
+  run_result result() const {
+    run_result r;
+    r.proto = proto_;
+    r.env = environment::capture();
+    r.train_name = train_->name;
+    r.test_name = test_.name;
+    r.train_size = train_->size();
+    r.test_size = test_.size();
+    return r;
+  }
+
+  /// Runs one job and returns its record. `progress` (optional) shows the running images/s and loss;
+  /// `images_before` is the count of training images of the jobs shown before this one on that line.
+  trial_record run(const trial_job& job, progress_line* progress = nullptr, std::size_t images_before = 0) const {
+    if (job.arm >= proto_.arms.size() || job.trial >= proto_.trials || job.policy >= policies_.size())
+      throw value_error("trial job " + std::to_string(job.index) + " is outside the protocol's plan");
+    const arm& a = proto_.arms[job.arm];
+    const auto* p = policies_[job.policy];
+    const std::uint64_t seed = proto_.seed + job.trial;
+    trial_record rec;
+    rec.policy = p->id;
+    rec.policy_label = p->label(o_.policy);
+    rec.arm = a.label;
+    rec.trial = job.trial + 1;
+    rec.seed = seed;
+    if (const std::string why = p->unavailable(o_.policy); !why.empty()) {
+      rec.status = "skipped";
+      rec.detail = why;
+      return rec;
+    }
+    const dataset& train = *train_;
+    const normalization norm = a.norm.value_or(proto_.norm);
+    const batch_order order(train.size(), proto_.batch_size, seed, proto_.shuffle, proto_.drop_last);
+    peak_host_memory memory;
+    memory.reset();
+    network<Net, In> net(a.init.value_or(proto_.init), seed);
+    policy_options po = o_.policy;
+    po.seed = o_.policy.seed + seed;
+    po.loss = proto_.loss;
+    auto tr = p->make(po, net);
+    tr->reserve(proto_.batch_size);  // allocations and algorithm searches stay out of the timed loop
+    const std::string context =
+        p->id + " | " + a.label + " | trial " + std::to_string(job.trial + 1) + "/" + std::to_string(proto_.trials);
+    for (std::size_t e = 0; e < proto_.epochs && rec.status == "ok"; ++e) {
+      const std::size_t done_before = images_before + e * order.samples_per_epoch();
+      auto [er, diverged] = train_epoch(
+          train, norm, order, e, [&](const host_batch& hb) { return tr->train_step(hb.x, hb.y, hb.n, a.optimizer); },
+          [&](const step_progress& s) {
+            if (progress)
+              progress->update(context, s.epoch, proto_.epochs, s.batch, s.batches, s.loss,
+                               s.epoch_seconds > 0 ? static_cast<double>(s.epoch_images) / s.epoch_seconds : 0.0,
+                               done_before + s.epoch_images);
+          },
+          proto_.augment, seed);
+      if (!diverged.empty()) {
+        rec.status = "diverged";
+        rec.detail = diverged;
+      } else {
+        const std::size_t eb = o_.eval_batch_size ? o_.eval_batch_size : proto_.batch_size;
+        auto eval = [&](const host_batch& hb) { return tr->evaluate(hb.x, hb.y, hb.n); };
+        const auto te = evaluate_batches(test_, norm, eb, proto_.eval, eval);
+        er.test_loss = te.mean_loss();
+        er.test_accuracy = te.accuracy();
+        er.test_images = te.count;
+        if (proto_.evaluate_train) er.train_accuracy = evaluate_batches(train, norm, eb, eval_rule::all_samples, eval).accuracy();
+      }
+      rec.epochs.push_back(er);
+    }
+    rec.peak_host_bytes = memory.peak_bytes();
+    rec.baseline_host_bytes = memory.baseline_bytes();
+    rec.peak_host_per_run = memory.per_run();
+    rec.peak_device_bytes = tr->peak_device_bytes();
+    if (progress) progress->clear();
+    return rec;
+  }
+
+ private:
+  protocol proto_;
+  dataset subset_;
+  const dataset* train_ = nullptr;
+  const dataset& test_;
+  std::vector<const policy_entry<Net, In>*> policies_;
+  run_options o_;
+  std::size_t images_per_job_ = 0;
+};
+
+/// Runs every job of the protocol in report order in this process (see the file comment).
 template <class Net, shape In>
 run_result run_trials(const protocol& proto, const dataset& train_full, const dataset& test,
                       const std::vector<const policy_entry<Net, In>*>& policies, const run_options& o = {}) {
-  if (proto.arms.empty()) throw value_error("protocol '" + proto.name + "' has no optimizer arm");
-  if (proto.trials == 0 || proto.epochs == 0) throw value_error("protocol '" + proto.name + "' needs trials >= 1 and epochs >= 1");
-  for (const auto* d : {&train_full, &test})
-    if (d->sample_shape != In)
-      throw shape_error(d->name + ": samples of shape " + to_string(d->sample_shape) + ", the model takes " + to_string(In));
-  dataset subset;  // only when the protocol trains on a prefix: the full set is not copied
-  if (proto.train_samples && proto.train_samples < train_full.size()) subset = train_full.slice(0, proto.train_samples);
-  const dataset& train = subset.size() ? subset : train_full;
-  for (const auto& a : proto.arms) std::visit([](const auto& opt) { opt.check(); }, a.optimizer);
-
-  run_result result;
-  result.proto = proto;
-  result.env = environment::capture();
-  result.train_name = train.name;
-  result.test_name = test.name;
-  result.train_size = train.size();
-  result.test_size = test.size();
-
-  batch_order probe(train.size(), proto.batch_size, proto.seed, proto.shuffle, proto.drop_last);
-  const std::size_t total_images = probe.samples_per_epoch() * proto.epochs * proto.trials * proto.arms.size() * policies.size();
-  progress_line progress(o.quiet, total_images);
-  std::size_t done = 0;
-  peak_host_memory memory;
-
-  for (const auto& a : proto.arms)
-    for (std::size_t t = 0; t < proto.trials; ++t) {
-      const std::uint64_t seed = proto.seed + t;
-      const network<Net, In> initial(a.init.value_or(proto.init), seed);
-      const normalization norm = a.norm.value_or(proto.norm);
-      const batch_order order(train.size(), proto.batch_size, seed, proto.shuffle, proto.drop_last);
-      for (const auto* p : policies) {
-        trial_record rec;
-        rec.policy = p->id;
-        rec.policy_label = p->label(o.policy);
-        rec.arm = a.label;
-        rec.trial = t + 1;
-        rec.seed = seed;
-        if (const std::string why = p->unavailable(o.policy); !why.empty()) {
-          rec.status = "skipped";
-          rec.detail = why;
-          result.trials.push_back(rec);
-          done += probe.samples_per_epoch() * proto.epochs;
-          if (o.on_trial) o.on_trial(rec);
-          continue;
-        }
-        memory.reset();
-        network<Net, In> net = initial;
-        policy_options po = o.policy;
-        po.seed = o.policy.seed + seed;
-        po.loss = proto.loss;
-        auto tr = p->make(po, net);
-        tr->reserve(proto.batch_size);  // allocations and algorithm searches stay out of the timed loop
-        const std::string context = p->id + " | " + a.label + " | trial " + std::to_string(t + 1) + "/" + std::to_string(proto.trials);
-        for (std::size_t e = 0; e < proto.epochs && rec.status == "ok"; ++e) {
-          const std::size_t done_before = done;
-          auto [er, diverged] = train_epoch(
-              train, norm, order, e,
-              [&](const host_batch& hb) { return tr->train_step(hb.x, hb.y, hb.n, a.optimizer); },
-              [&](const step_progress& s) {
-                done = done_before + s.epoch_images;
-                progress.update(context, s.epoch, proto.epochs, s.batch, s.batches, s.loss,
-                                s.epoch_seconds > 0 ? static_cast<double>(s.epoch_images) / s.epoch_seconds : 0.0, done);
-              },
-              proto.augment, seed);
-          done = done_before + order.samples_per_epoch();
-          if (!diverged.empty()) {
-            rec.status = "diverged";
-            rec.detail = diverged;
-            done += (proto.epochs - e - 1) * order.samples_per_epoch();
-          } else {
-            const std::size_t eb = o.eval_batch_size ? o.eval_batch_size : proto.batch_size;
-            auto eval = [&](const host_batch& hb) { return tr->evaluate(hb.x, hb.y, hb.n); };
-            const auto te = evaluate_batches(test, norm, eb, proto.eval, eval);
-            er.test_loss = te.mean_loss();
-            er.test_accuracy = te.accuracy();
-            er.test_images = te.count;
-            if (proto.evaluate_train) er.train_accuracy = evaluate_batches(train, norm, eb, eval_rule::all_samples, eval).accuracy();
-          }
-          rec.epochs.push_back(er);
-        }
-        rec.peak_host_bytes = memory.peak_bytes();
-        rec.baseline_host_bytes = memory.baseline_bytes();
-        rec.peak_host_per_run = memory.per_run();
-        rec.peak_device_bytes = tr->peak_device_bytes();
-        progress.clear();
-        result.trials.push_back(rec);
-        if (o.on_trial) o.on_trial(rec);
-      }
-    }
+  const trial_runner<Net, In> runner(proto, train_full, test, policies, o);
+  run_result result = runner.result();
+  const auto jobs = runner.plan();
+  progress_line progress(o.quiet, runner.images_per_job() * jobs.size());
+  for (const auto& job : jobs) {
+    result.trials.push_back(runner.run(job, &progress, job.index * runner.images_per_job()));
+    if (o.on_trial) o.on_trial(result.trials.back());
+  }
   progress.clear();
   return result;
 }
