@@ -29,6 +29,7 @@
 
 #include "../error.hpp"
 #include "../init.hpp"
+#include "distributed.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
 #include "report.hpp"
@@ -175,7 +176,10 @@ int run_program(int argc, char** argv) {
         std::cout << t.status << ": " << t.detail << '\n';
       std::cout.flush();
     };
-    const auto result = run_trials<Net, In>(proto, split.train, split.test, chosen, ro);
+    // In this process, or over MPI ranks when the program links cnnbench::mpi (bench/distributed.hpp).
+    const auto ran = trial_distribution<Net, In>::run(proto, split.train, split.test, chosen, ro);
+    if (!ran) return 0;  // another rank writes the reports
+    const run_result& result = *ran;
     const auto files = write_reports(result, out);
 
     std::cout << '\n' << markdown_table(result) << '\n';
