@@ -36,7 +36,8 @@ def main():
     for _ in range(a.rounds):
         for c in configs:
             results[c].append(once(a.exe, *c, a.steps))
-    print("| model | batch | ranks x threads | img/s (median) | per round | communication share of a step | allreduce per step |")
+    print("| model | batch | ranks x threads | img/s (median) | per round | share of a step in the gradient sum "
+          "(incl. waiting) | allreduce size, in-step time, time alone |")
     print("|---|---|---|---|---|---|---|")
     for model in results[configs[0]][0]:
         for c in configs:
@@ -44,9 +45,10 @@ def main():
             ips = [r["img/s"] for r in rs]
             share = statistics.median(r["comm_share"] for r in rs)
             ms = statistics.median(r["allreduce_ms"] for r in rs)
+            alone = statistics.median(r["allreduce_alone_ms"] for r in rs)
             mib = rs[0]["allreduce_bytes"] / 2**20
             print(f"| {model} | {int(rs[0]['batch'])} | {c[0]} x {c[1]} | {statistics.median(ips):,.0f} | "
-                  f"{', '.join(f'{v:,.0f}' for v in ips)} | {100 * share:.1f}% | {mib:.2f} MiB, {ms:.2f} ms |")
+                  f"{', '.join(f'{v:,.0f}' for v in ips)} | {100 * share:.1f}% | {mib:.2f} MiB, {ms:.2f} ms, {alone:.2f} ms |")
 
 
 if __name__ == "__main__":
