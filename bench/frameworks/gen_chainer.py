@@ -3,8 +3,9 @@ chainer.functions losses, a chainer.optimizers optimizer, define-by-run (Chainer
 compiler). generate(spec, train) -> the module's source.
 
 Chainer is NCHW with PyTorch's layouts (Convolution2D W [F, C, KH, KW], Linear W [out, in]): the
-weights load unchanged. Refused, with the reason: RMSprop with momentum (Chainer's RMSprop has none)
-and a time decay together with SGD momentum (Chainer keeps the lr inside the velocity, as Keras).
+weights load unchanged. Refused, with the reason: RMSprop with momentum (Chainer's RMSprop has none),
+Nesterov momentum (Chainer's NesterovAG is another formulation) and a time decay together with SGD
+momentum (Chainer keeps the lr inside the velocity, as Keras).
 """
 import os
 import sys
@@ -97,7 +98,10 @@ def generate(spec, train=None):
         if o["decay"] and o["momentum"]:
             raise Unsupported("gen_chainer: SGD momentum with a time decay: Chainer keeps lr inside the velocity "
                               "(v = m*v - lr*g), cnnbench outside it (p -= lr_t*b), so a changing lr differs")
-        cls = "NesterovAG" if o["nesterov"] else ("MomentumSGD" if o["momentum"] else "SGD")
+        if o["nesterov"]:
+            raise Unsupported("gen_chainer: Nesterov momentum: Chainer's NesterovAG steps by m^2 v_new - (1+m) lr g "
+                              "with the updated velocity, PyTorch by lr ((1+m) g + m^2 b) with the old buffer")
+        cls = "MomentumSGD" if o["momentum"] else "SGD"
         opt = (f"chainer.optimizers.{cls}(lr={o['lr']!r}" + (f", momentum={o['momentum']!r})" if o["momentum"] else ")"))
         opt_note = "# Chainer's velocity is -lr*b (v = m*v - lr*g, w += v): PyTorch's steps while lr is constant"
         lr_attr = "lr"

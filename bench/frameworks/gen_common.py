@@ -130,3 +130,16 @@ def describe(spec):
     """'A 1x28x28 -> 10 model (65,570 parameters)': the generated module's title."""
     c, h, w = spec["input"]
     return f"A {c}x{h}x{w} -> {spec['output'][0]} model ({spec['param_count']:,} parameters)"
+
+
+def section_lines(code):
+    """Lines of code of a generated module's parts, by its '# ---- <part> ----' headers: {"the model": n,
+    "loss and optimizer": n, "training loop": n, "weights: ...": n} (the S4 write-up's 'lines of code')."""
+    parts, name, chunk = {}, "header", []
+    for line in code.splitlines() + ["# ---- end ----"]:
+        if line.startswith("# ---- "):
+            parts[name] = count_lines("\n".join(chunk))
+            name, chunk = line[7:].rstrip("- ").strip(), []
+        else:
+            chunk.append(line)
+    return parts
