@@ -146,7 +146,7 @@ def generate(spec, train=None):
                    '        with self.init_scope():',
                    '            self.main, self.shortcut = main, shortcut', '',
                    '    def forward(self, x):',
-                   '        return self.main(x) + (self.shortcut(x) if len(self.shortcut) else x)', '', '']
+                   '        return self.main(x) + (self.shortcut(x) if len(self.shortcut) else x)', '', '', '']
     tensors = "\n".join(f"    ({n!r}, {p!r}, {a!r})," for n, p, a in e.tensors).replace("'", '"')
     adjust_src = ("\n" + "\n".join(adjust)) if adjust else ""
     hooks_src = ("\n" + "\n".join(hooks)) if hooks else ""

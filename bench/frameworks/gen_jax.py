@@ -109,7 +109,7 @@ def generate(spec, train=None):
     classes = []
     for name, text in e.classes:
         classes += [f"class {name}(nn.Module):", "    @nn.compact", "    def __call__(self, x, train: bool = False):"]
-        classes += text + ["", ""]
+        classes += text + ["", "", ""]
 
     if o["kind"] == "sgd":
         if o["weight_decay"]:

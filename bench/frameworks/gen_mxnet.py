@@ -138,17 +138,17 @@ def generate(spec, train=None):
     helpers = ['def pad(top, bottom, left, right):',
                '    return nn.HybridLambda(lambda F, x: F.pad(x, mode="constant", pad_width=(0, 0, 0, 0, top, bottom, '
                'left, right)))',
-               '', '']
+               '', '', '']
     if e.residual:
-        helpers += ['def sequential(*blocks):', '    s = nn.HybridSequential()', '    s.add(*blocks)', '    return s',
-                    '', '',
+        helpers = helpers[:-1] + ['def sequential(*blocks):', '    s = nn.HybridSequential()', '    s.add(*blocks)',
+                                    '    return s', '', '',
                     'class Residual(gluon.HybridBlock):',
                     '    """main(x) + shortcut(x); an empty shortcut is the identity."""', '',
                     '    def __init__(self, main, shortcut, **kwargs):',
                     '        super().__init__(**kwargs)',
                     '        self.main, self.shortcut = main, shortcut', '',
                     '    def hybrid_forward(self, F, x):',
-                    '        return self.main(x) + (self.shortcut(x) if len(self.shortcut) else x)', '', '']
+                    '        return self.main(x) + (self.shortcut(x) if len(self.shortcut) else x)', '', '', '']
     tensors = "\n".join(f"    ({n!r}, {p!r}, {g!r})," for n, p, g in e.tensors).replace("'", '"')
     adjust_src = ("\n" + "\n".join(adjust)) if adjust else ""
     threads = t["threads"]
