@@ -44,7 +44,7 @@ void forward(benchmark::State& st) {
 
 BENCHMARK_TEMPLATE(train_step, S1)->ArgNames({"batch", "threads"})->Args({64, 1})->Args({64, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(train_step, S3)->ArgNames({"batch", "threads"})->Args({128, 1})->Args({128, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(train_step, S2)->ArgNames({"batch", "threads"})->Args({64, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(train_step, S2)->ArgNames({"batch", "threads"})->Args({64, 1})->Args({64, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(forward, S1)->ArgNames({"batch", "threads"})->Args({64, 1})->Args({64, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(forward, S3)->ArgNames({"batch", "threads"})->Args({128, 1})->Args({128, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 
