@@ -19,6 +19,7 @@ The generated module's contract (serve.py and the tests rely on it):
     state_count(model) -> int  (optional) BatchNorm running statistics (= state_count_v)
     make_trainer(model) -> object with .step(x float32 [N,C,H,W], y int32 [N]) -> mean loss and
                            .evaluate(x, y) -> (loss sum, correct count), inference mode
+    predict(model, x) -> logits [N, outputs]  (optional) inference mode; the equivalence tests use it
     main(argv) -> int          standalone: --weights DIR --x X.npy --y Y.npy --epochs E
 Binary cross-entropy models have one logit: y is 0/1 and correct means (logit > 0) == y.
 Exit codes: 0 written, 2 bad input (file, JSON, unknown framework or generator missing), 3 the

@@ -13,6 +13,8 @@ Requests: a 16-byte header, little-endian: b"CNBQ", op u32, n u32, payload bytes
     op 2 evaluate  same payload -> {"loss_sum", "correct", "seconds"}
     op 3 weights   payload: a folder (UTF-8) -> writes <tensor name>.npy (float32, cnnbench's layouts)
     op 4 quit      -> {} and exit 0
+    op 5 predict   payload x float32 [n, C, H, W] (no labels) -> {"logits": [[...], ...]} in inference
+                   mode, from the module's optional predict(model, x) (the equivalence tests use it)
 Replies: b"CNBR", status u32 (0 ok, 1 error), length u32, then that many bytes of JSON; an error's
 JSON is {"error": "..."} and the process goes on. A broken request stream ends the process (exit 2).
 """
@@ -27,7 +29,7 @@ import traceback
 
 import numpy as np
 
-OP_STEP, OP_EVALUATE, OP_WEIGHTS, OP_QUIT = 1, 2, 3, 4
+OP_STEP, OP_EVALUATE, OP_WEIGHTS, OP_QUIT, OP_PREDICT = 1, 2, 3, 4, 5
 
 
 def read_exact(f, n):
@@ -120,6 +122,13 @@ def main(argv):
                 else:
                     loss_sum, correct = trainer.evaluate(x, y)
                     reply(out, {"loss_sum": float(loss_sum), "correct": int(correct), "seconds": time.perf_counter() - s0})
+            elif op == OP_PREDICT:
+                if size != n * per * 4:
+                    raise ValueError(f"payload of {size} bytes for {n} samples of {per} floats")
+                if not hasattr(mod, "predict"):
+                    raise ValueError("the generated module has no predict(model, x)")
+                x = np.frombuffer(payload, np.float32).reshape(n, c, h, w_)
+                reply(out, {"logits": np.asarray(mod.predict(model, x), np.float64).reshape(n, -1).tolist()})
             elif op == OP_WEIGHTS:
                 folder = payload.decode()
                 os.makedirs(folder, exist_ok=True)

@@ -316,6 +316,18 @@ class external_trainer final : public bench::trainer<Net, In> {
     request(3, 0, path.data(), path.size(), nullptr, 0);
     import_npy(net, dir);
   }
+  /// The framework's logits for n samples, inference mode, [n, outputs] row-major (the generated
+  /// module's optional predict(); framework_error without it).
+  std::vector<float> logits(std::span<const float> x, std::size_t n) {
+    start();
+    constexpr std::size_t per = In.size();
+    if (x.size() < n * per) throw shape_error(o_.framework + ": logits of " + std::to_string(n) + " samples need " + std::to_string(n * per) + " floats");
+    const nlohmann::json r = request(5, n, x.data(), n * per * sizeof(float), nullptr, 0);
+    std::vector<float> out;
+    for (const auto& row : r.at("logits"))
+      for (const auto& v : row) out.push_back(static_cast<float>(v.template get<double>()));
+    return out;
+  }
   std::optional<double> own_seconds() const override { return stats_.own_seconds; }
   std::optional<bench::process_memory_bytes> process_memory() const override {
     if (!child_) return std::nullopt;
