@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the CPU test suite: installs missing Debian packages, configures the "ci" preset, builds
-# everything (tests, examples) and runs ctest. GPU tests report "skipped" without a CUDA device.
+# Runs the CPU test suite: installs missing Debian packages and the Python frameworks' venvs the
+# equivalence tests use (scripts/frameworks.sh), configures the "ci" preset, builds everything
+# (tests, examples) and runs ctest. GPU tests report "skipped" without a CUDA device.
 #   scripts/test.sh [extra ctest arguments, e.g. -L cpu or -R layer]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +18,17 @@ echo "test: configuring (cmake --preset ci)"
 cmake --preset ci >/dev/null
 echo "test: building (cmake --build --preset ci); template-heavy code takes a few minutes on 2 cores"
 cmake --build --preset ci
+# The Python frameworks the equivalence tests run in CI (tests/frameworks/): TensorFlow and JAX, each
+# in its own venv with the pinned versions (scripts/frameworks.sh; PyPI). Those whose
+# generator or requirements are not in this tree yet are left out; a failed install leaves that
+# framework's tests Skipped and is reported here. CNNBENCH_SKIP_FRAMEWORKS=1 skips the installs.
+if [[ "${CNNBENCH_SKIP_FRAMEWORKS:-0}" != 1 ]]; then
+  frameworks=()
+  for f in tensorflow jax; do
+    [[ -f bench/frameworks/requirements/$f.txt ]] && frameworks+=("$f")
+  done
+  echo "test: Python frameworks for the equivalence tests: ${frameworks[*]} (scripts/frameworks.sh)"
+  scripts/frameworks.sh "${frameworks[@]}" || echo "test: WARNING: a framework venv could not be made; its tests report Skipped" >&2
+fi
 echo "test: running (ctest --preset ci)"
 ctest --preset ci "$@"

@@ -209,7 +209,7 @@ def make_trainer(net):
     return Trainer(net)
 
 
-def forward(net, x):
+def predict(net, x):
     """Logits [N, outputs] in inference mode."""
     with chainer.using_config("train", False), chainer.no_backprop_mode():
         return net(np.asarray(x, np.float32)).array

@@ -240,7 +240,7 @@ def make_trainer(model):
     return Trainer(model)
 
 
-def forward(model, x):
+def predict(model, x):
     """Logits [N, outputs] in inference mode."""
     return np.asarray(model.net.apply(model.variables, jnp.asarray(x), train=False))
 

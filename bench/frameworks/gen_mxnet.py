@@ -222,7 +222,7 @@ def make_trainer(net):
     return Trainer(net)
 
 
-def forward(net, x):
+def predict(net, x):
     """Logits [N, outputs] in inference mode."""
     return net(mx.nd.array(x)).asnumpy()
 

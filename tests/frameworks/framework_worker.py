@@ -1,6 +1,6 @@
 """The framework side of the equivalence tests (tests/frameworks/equivalence.py), run by the framework's
 own virtual environment's Python: it imports a generated module by path and uses only its contract
-(set_threads, build, load_weights, get_weights, param_count, make_trainer, forward) and NumPy.
+(set_threads, build, load_weights, get_weights, param_count, make_trainer, predict) and NumPy.
 
 usage: framework_worker.py equivalence MODULE.py WORK_DIR THREADS
          reads  WORK_DIR/weights/<tensor>.npy, x.npy [N,C,H,W], y.npy, batches_x.npy [S,B,C,H,W], batches_y.npy
@@ -37,7 +37,7 @@ def equivalence(module, work, threads):
         json.dump({"names": sorted(back) == names, "max_abs_diff": worst,
                    "param_count": m.param_count(model), "framework": m.FRAMEWORK, "version": m.VERSION}, f)
     x, y = np.load(os.path.join(work, "x.npy")), np.load(os.path.join(work, "y.npy"))
-    np.save(os.path.join(out, "logits.npy"), np.asarray(m.forward(model, x), np.float32))
+    np.save(os.path.join(out, "logits.npy"), np.asarray(m.predict(model, x), np.float32))
     trainer = m.make_trainer(model)
     loss_sum, correct = trainer.evaluate(x, y)
     bx, by = np.load(os.path.join(work, "batches_x.npy")), np.load(os.path.join(work, "batches_y.npy"))

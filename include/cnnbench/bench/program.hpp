@@ -101,7 +101,10 @@ int run_program(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : exit_bad_input;
   }
-  const policy_options po{threads, 0, device};
+  policy_options po;
+  po.threads = threads;
+  po.device = device;
+  po.out_dir = out;
   if (list) {
     for (const auto& e : registry::entries()) {
       const std::string why = e.unavailable(po);
@@ -114,7 +117,7 @@ int run_program(int argc, char** argv) {
     std::vector<const policy_entry<Net, In>*> chosen;
     if (policies.empty()) {
       for (const auto& e : registry::entries())
-        if (e.unavailable(po).empty()) chosen.push_back(&e);
+        if (e.in_default_set && e.unavailable(po).empty()) chosen.push_back(&e);
     } else {
       for (const auto& id : policies) {
         const auto* e = registry::find(id);

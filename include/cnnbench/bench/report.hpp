@@ -271,7 +271,7 @@ inline nlohmann::json json_report(const run_result& r) {
     for (const auto& ep : t.epochs)
       epochs.push_back({{"epoch", ep.epoch}, {"train_loss", n(ep.train_loss)}, {"train_accuracy", n(ep.train_accuracy)},
                         {"test_loss", n(ep.test_loss)}, {"test_accuracy", n(ep.test_accuracy)},
-                        {"train_seconds", ep.train_seconds}, {"test_images", ep.test_images}, {"images", ep.images}, {"images_per_second", ep.images_per_second()}});
+                        {"train_seconds", ep.train_seconds}, {"round_trip_seconds", n(ep.round_trip_seconds)}, {"test_images", ep.test_images}, {"images", ep.images}, {"images_per_second", ep.images_per_second()}});
     trials.push_back({{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial},
                       {"seed", t.seed}, {"status", t.status}, {"detail", t.detail}, {"train_seconds", t.train_seconds()},
                       {"images_per_second", t.images_per_second()}, {"final_test_accuracy", n(t.final_test_accuracy())},

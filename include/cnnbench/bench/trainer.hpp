@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -26,6 +27,12 @@
 #include "protocol.hpp"
 
 namespace cnnbench::bench {
+
+/// The memory of a policy that runs in its own process (frameworks/external.hpp), bytes.
+struct process_memory_bytes {
+  std::size_t baseline = 0;  ///< its resident set when set up (runtime, model, weights), before training
+  std::size_t peak = 0;      ///< its peak resident set (VmHWM)
+};
 
 /// A prepared policy for one network, as the trial runner drives it.
 template <class Net, shape In>
@@ -43,6 +50,11 @@ class trainer {
   virtual std::size_t peak_device_bytes() const { return 0; }
   /// Prepares for training batches of up to n samples (buffers, algorithm searches) outside any timing.
   virtual void reserve(std::size_t) {}
+  /// For a policy in another process: the seconds its own step calls took so far (the loop as the
+  /// write-ups timed it, without the transfer of batches to it); nullopt for in-process policies.
+  virtual std::optional<double> own_seconds() const { return std::nullopt; }
+  /// For a policy in another process: that process's memory; nullopt for in-process policies.
+  virtual std::optional<process_memory_bytes> process_memory() const { return std::nullopt; }
 };
 
 /// trainer over any runner of the protocol of exec/runner.hpp, with the protocol's loss.
@@ -111,6 +123,11 @@ struct policy_options {
   std::uint64_t seed = 0;    ///< dropout masks
   int device = 0;            ///< GPU index (cudnn; libtorch "cuda:<device>")
   loss_config loss = loss::softmax_cross_entropy{};  ///< the protocol's loss (set by the harness)
+  optimizer_config optimizer = optim::sgd{};  ///< the arm's optimizer (set by the harness; policies in
+                                              ///< another process generate their trainer from it)
+  std::size_t batch_size = 64;                ///< the protocol's (set by the harness)
+  std::string out_dir;                        ///< the run's --out folder (policies in another process
+                                              ///< write their generated code and logs under it)
 };
 
 /// One policy the harness can run.
@@ -121,6 +138,9 @@ struct policy_entry {
   std::function<std::unique_ptr<trainer<Net, In>>(const policy_options&, const network<Net, In>&)> make;
   /// Empty when the policy can run here, else why not (e.g. "no CUDA device"): reported as skipped.
   std::function<std::string(const policy_options&)> unavailable = [](const policy_options&) { return std::string(); };
+  /// Whether a program runs it when no --policy is given (the Python frameworks run only when named:
+  /// each starts a process and its runtime).
+  bool in_default_set = true;
 };
 
 /// The policies a program was built with, for model Net on input In.

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -130,10 +131,23 @@ class trial_runner {
     policy_options po = o_.policy;
     po.seed = o_.policy.seed + seed;
     po.loss = proto_.loss;
-    auto tr = p->make(po, net);
-    tr->reserve(proto_.batch_size);  // allocations and algorithm searches stay out of the timed loop
+    po.optimizer = a.optimizer;
+    po.batch_size = proto_.batch_size;
+    std::unique_ptr<trainer<Net, In>> tr;
+    try {
+      tr = p->make(po, net);
+      tr->reserve(proto_.batch_size);  // allocations, algorithm searches, process starts stay out of the timed loop
+    } catch (const error& e) {
+      // A framework that cannot express this arm (skipped) or could not start (failed): the run goes on.
+      if (e.kind() != "framework_refused" && e.kind() != "framework") throw;
+      rec.status = e.kind() == "framework_refused" ? "skipped" : "failed";
+      rec.detail = e.what();
+      return rec;
+    }
     const std::string context =
         p->id + " | " + a.label + " | trial " + std::to_string(job.trial + 1) + "/" + std::to_string(proto_.trials);
+    double own_before = tr->own_seconds().value_or(0.0);
+    try {
     for (std::size_t e = 0; e < proto_.epochs && rec.status == "ok"; ++e) {
       const std::size_t done_before = images_before + e * order.samples_per_epoch();
       auto [er, diverged] = train_epoch(
@@ -145,6 +159,11 @@ class trial_runner {
                                done_before + s.epoch_images);
           },
           proto_.augment, seed);
+      if (const auto own = tr->own_seconds()) {  // another process: its own loop, as the write-ups timed theirs
+        er.round_trip_seconds = er.train_seconds;
+        er.train_seconds = *own - own_before;
+        own_before = *own;
+      }
       if (!diverged.empty()) {
         rec.status = "diverged";
         rec.detail = diverged;
@@ -159,10 +178,20 @@ class trial_runner {
       }
       rec.epochs.push_back(er);
     }
+    } catch (const error& e) {  // a framework process that died or failed: this trial failed, the run goes on
+      if (e.kind() != "framework") throw;
+      rec.status = "failed";
+      rec.detail = e.what();
+    }
     rec.peak_host_bytes = memory.peak_bytes();
     rec.baseline_host_bytes = memory.baseline_bytes();
     rec.peak_host_per_run = memory.per_run();
     rec.peak_device_bytes = tr->peak_device_bytes();
+    if (const auto pm = tr->process_memory()) {  // another process: its own memory, not this one's
+      rec.peak_host_bytes = pm->peak;
+      rec.baseline_host_bytes = pm->baseline;
+      rec.peak_host_per_run = true;
+    }
     if (progress) progress->clear();
     return rec;
   }

@@ -43,7 +43,10 @@ struct epoch_record {
   double test_loss = NAN;         ///< inference loss on the validation / test set after the epoch, when there is one
   double test_accuracy = NAN;
   std::size_t test_images = 0;    ///< test images scored (fewer than the set under eval_rule::complete_batches)
-  double train_seconds = 0;       ///< wall time of the epoch's training loop only (batch gathering included)
+  double train_seconds = 0;       ///< wall time of the epoch's training loop only (batch gathering included);
+                                  ///< for a policy in another process, the time of its own step calls
+  double round_trip_seconds = NAN;  ///< a policy in another process: the loop as cnnbench timed it, transfers
+                                    ///< included (NaN for in-process policies)
   std::size_t images = 0;         ///< images trained on in this epoch
   double images_per_second() const { return train_seconds > 0 ? static_cast<double>(images) / train_seconds : 0.0; }
 };
