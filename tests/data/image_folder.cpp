@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -374,4 +376,57 @@ TEST_CASE("image folder: the first bad file in dataset order is reported whateve
     const std::string msg = message_of<data_error>([&] { read_image_folder(dir, {3, 8, 8}, threads(t)); });
     check_mentions(msg, {(dir / "cat" / "cat.9.jpg").string()});
   }
+}
+
+// ---- found by fuzzing (tests/fuzz/fuzz_image) -----------------------------------------------------
+
+TEST_CASE("JPEG whose Huffman table declares more than 256 codes: data_error, not stb_image's out-of-bounds write", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_dht_321_codes.jpg: cat.596.jpg mutated by libFuzzer. Its first DHT segment
+  // (offset 177, length 31) holds a 10-code table, and stb_image, which reads tables while the length
+  // left is positive, then reads a second table past the segment whose 16 counts add up to 321:
+  // stbi__build_huffman writes size[321] into a 257-entry array (UBSan: "index 257 out of bounds").
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_dht_321_codes.jpg";
+  REQUIRE(fs::exists(p));
+  std::string msg;
+  try {
+    load_image(p, {3, 32, 32});
+  } catch (const data_error& e) {
+    msg = e.what();
+  }
+  INFO("message: " << msg);
+  CHECK(msg.find(p.string() + ": corrupt JPEG: the Huffman table at offset 208 (in the DHT segment at offset 177) declares 321 codes") !=
+        std::string::npos);
+  // The same bytes from memory, named as given.
+  std::ifstream in(p, std::ios::binary);
+  const bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THROWS_WITH(decode_image(b, "mem.jpg", {1, 8, 8}), Catch::Matchers::Contains("mem.jpg: corrupt JPEG"));
+  // The image it came from still decodes, from memory exactly as from its file.
+  std::ifstream good_in(fixture / "cat" / "cat.596.jpg", std::ios::binary);
+  const bytes good((std::istreambuf_iterator<char>(good_in)), std::istreambuf_iterator<char>());
+  CHECK(decode_image(good, "cat.596.jpg", {3, 32, 32}) == load_image(fixture / "cat" / "cat.596.jpg", {3, 32, 32}));
+}
+
+TEST_CASE("image header announcing more pixels than Pillow's decompression-bomb limit: refused before decoding", "[data][image_folder]") {
+  // A PGM header of 20000 x 20000 (400 M pixels > 178,956,970) followed by 4 bytes: stb_image would
+  // allocate 400 MB before finding the data missing.
+  const std::string pgm = "P5\n20000 20000\n255\nabcd";
+  const bytes b(pgm.begin(), pgm.end());
+  CHECK_THROWS_WITH(decode_image(b, "bomb.pgm", {1, 8, 8}),
+                    Catch::Matchers::Contains("bomb.pgm: the header announces 20000x20000 pixels, more than the limit of 178956970"));
+  // 100 x 100 with its data is fine.
+  std::string ok = "P5\n100 100\n255\n" + std::string(10000, '\x7f');
+  const bytes c(ok.begin(), ok.end());
+  CHECK(decode_image(c, "ok.pgm", {1, 10, 10}) == bytes(100, 0x7f));
+}
+
+TEST_CASE("PNG chunk declaring more bytes than the file has: data_error, not stb_image's 1.4 GB allocation", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_png_idat_1_4_gb.png (379 bytes): the fuzz seed rgb.png mutated by
+  // libFuzzer; its IDAT chunk at offset 33 declares 0x53444849 = 1,396,983,881 bytes, which
+  // stb_image allocated (realloc) before finding them missing: libFuzzer's out-of-memory finding.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_png_idat_1_4_gb.png";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {3, 16, 16}),
+                    Catch::Matchers::Contains(p.string() + ": truncated PNG: chunk 'IDAT' at offset 33 declares 1396983881 bytes of data"));
+  // The fixture's real PNGs pass the check and decode.
+  CHECK(load_image(fixture / "dog" / "dog.316.png", {3, 8, 8}).size() == 3 * 8 * 8);
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -183,6 +184,18 @@ TEST_CASE("save and load: round trip, and every wrong file is named", "[network]
   fs::resize_file(work("short.cnnbench"), fs::file_size(path) - 10);
   REQUIRE_THROWS_WITH(back.load(work("short.cnnbench")), Catch::Matchers::Contains("truncated"));
   REQUIRE(back == wide);  // a failed load changes nothing
+  // Bytes after the state: refused (a one-byte bounded read), naming the offset.
+  fs::copy_file(path, work("long.cnnbench"), fs::copy_options::overwrite_existing);
+  { std::ofstream(work("long.cnnbench"), std::ios::binary | std::ios::app) << "xyz"; }
+  const std::string whole = std::to_string(fs::file_size(path));
+  REQUIRE_THROWS_WITH(back.load(work("long.cnnbench")),
+                      Catch::Matchers::Contains("long.cnnbench: unexpected bytes after the " + whole + " bytes of the weights"));
+  REQUIRE(back == wide);
+  // From a stream, named as given.
+  std::ifstream in(path, std::ios::binary);
+  network<Wide, wide_in> from_stream;
+  from_stream.load(in, "stream");
+  REQUIRE(from_stream == wide);
 }
 
 TEST_CASE(".npy export and import through xtensor", "[network][npy]") {
@@ -205,4 +218,52 @@ TEST_CASE(".npy export and import through xtensor", "[network][npy]") {
   export_npy(net, dir);
   fs::remove(dir / "dense_3.bias.npy");
   REQUIRE_THROWS_AS(import_npy(third, dir), io_error);
+}
+
+namespace {
+/// A .npy file as numpy.save writes it (format 1.0): the header text given, padded, then `data`.
+std::vector<std::uint8_t> npy_bytes(const std::string& dict, const std::vector<float>& data) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::vector<std::uint8_t> b{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<std::uint8_t>(header.size() & 0xff),
+                              static_cast<std::uint8_t>(header.size() >> 8)};
+  b.insert(b.end(), header.begin(), header.end());
+  const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
+  b.insert(b.end(), p, p + data.size() * sizeof(float));
+  return b;
+}
+}  // namespace
+
+TEST_CASE(".npy headers are checked before xtensor allocates: absurd shapes, missing data, wrong dtype", "[network][npy]") {
+  const std::vector<float> six{1, 2, 3, 4, 5, 6};
+  std::vector<std::size_t> dims;
+  const auto good = npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", six);
+  REQUIRE(load_npy(good, "good.npy", &dims) == six);
+  REQUIRE(dims == std::vector<std::size_t>{2, 3});
+  // Also through a file, byte for byte as written here.
+  const auto path = work("good.npy");
+  { std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(good.data()), static_cast<std::streamsize>(good.size())); }
+  REQUIRE(load_npy(path) == six);
+  // xtensor alone allocates 2^40 floats for this header (and returns uninitialised memory for a
+  // short file): refused from the header and the file size.
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }", six), "huge.npy"),
+                      Catch::Matchers::Contains("huge.npy: the .npy shape (1048576, 1048576) needs 4398046511104 bytes of float32 data "
+                                                "after offset 128, the file has 24"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }", six), "short.npy"),
+                      Catch::Matchers::Contains("short.npy: the .npy shape (2, 4) needs 32 bytes"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", six), "f8.npy"),
+                      Catch::Matchers::Contains("f8.npy: .npy header dtype is not '<f4'"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six), "f.npy"),
+                      Catch::Matchers::Contains("f.npy: .npy header fortran_order is not False"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", six), "neg.npy"),
+                      Catch::Matchers::Contains("neg.npy: .npy header 'shape' is not a tuple of integers"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 1), }", six), "big.npy"),
+                      Catch::Matchers::Contains("big.npy: .npy header has a dimension past 2^64"));
+  auto cut = good;
+  cut[8] = 0xff;  // header length 0x00ff... past the end of the file
+  cut[9] = 0x7f;
+  REQUIRE_THROWS_WITH(load_npy(cut, "cut.npy"), Catch::Matchers::Contains("cut.npy: the .npy header length 32767 at offset 8 runs past the end"));
+  REQUIRE_THROWS_WITH(load_npy(std::vector<std::uint8_t>{'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0}, "zip.npy"),
+                      Catch::Matchers::Contains("zip.npy: not a .npy file"));
 }

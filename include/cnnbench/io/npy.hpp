@@ -6,12 +6,20 @@
 //
 // Opt-in header (xtensor is heavy to compile): not included by cnnbench.hpp.
 // Throws io_error (a file cannot be read or written) and data_error (wrong dtype or shape, naming
-// the file, the expected and the found shape).
+// the file, the expected and the found shape; a header that is malformed or announces more data than
+// the file holds, checked before anything is allocated: see load_npy).
 #pragma once
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <span>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <xtensor/xadapt.hpp>
@@ -36,17 +44,121 @@ inline void save_npy(const std::filesystem::path& path, std::span<const float> d
   }
 }
 
-/// Reads a float32 .npy file; `dims` receives its shape. Throws io_error / data_error.
-inline std::vector<float> load_npy(const std::filesystem::path& path, std::vector<std::size_t>* dims = nullptr) {
-  if (!std::filesystem::exists(path)) throw io_error(path.string() + ": file not found");
+namespace detail {
+/// The dimensions and data offset of a float32 C-order .npy file, checked against its size.
+struct npy_layout {
+  std::vector<std::size_t> dims;
+  std::size_t data_offset = 0;
+};
+
+/// Checks the .npy header of `b` strictly (see load_npy) before anything is allocated for the data.
+inline npy_layout check_npy_header(std::span<const std::uint8_t> b, const std::string& name) {
+  static constexpr unsigned char magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  if (b.size() < 8 || !std::equal(magic, magic + 6, b.begin()))
+    throw data_error(name + ": not a .npy file (no \\x93NUMPY magic at offset 0)");
+  const unsigned major = b[6], minor = b[7];
+  if ((major != 1 && major != 2) || minor != 0)
+    throw data_error(name + ": .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
+                     " at offset 6, expected 1.0 or 2.0");
+  const std::size_t len_bytes = major == 1 ? 2 : 4;
+  if (b.size() < 8 + len_bytes) throw data_error(name + ": truncated .npy header (" + std::to_string(b.size()) + " bytes)");
+  std::size_t hlen = 0;
+  for (std::size_t i = 0; i < len_bytes; ++i) hlen |= std::size_t{b[8 + i]} << (8 * i);
+  const std::size_t start = 8 + len_bytes;
+  if (hlen > b.size() - start)
+    throw data_error(name + ": the .npy header length " + std::to_string(hlen) + " at offset 8 runs past the end of the file (" +
+                     std::to_string(b.size()) + " bytes)");
+  const std::string_view h(reinterpret_cast<const char*>(b.data() + start), hlen);
+  const auto bad = [&](const std::string& what) { return data_error(name + ": .npy header " + what + " (header: " + std::string(h.substr(0, 200)) + ")"); };
+  // The value after "'<key>':", with blanks skipped.
+  const auto value_of = [&](std::string_view key) {
+    const std::string quoted = "'" + std::string(key) + "'";
+    const std::size_t k = h.find(quoted);
+    if (k == std::string_view::npos) throw bad("has no '" + std::string(key) + "' key");
+    std::size_t i = k + quoted.size();
+    while (i < h.size() && h[i] == ' ') ++i;
+    if (i >= h.size() || h[i] != ':') throw bad("has no ':' after '" + std::string(key) + "'");
+    ++i;
+    while (i < h.size() && h[i] == ' ') ++i;
+    return h.substr(i);
+  };
+  if (h.empty() || h.front() != '{') throw bad("is not a Python dict");
+  if (value_of("descr").substr(0, 5) != "'<f4'") throw bad("dtype is not '<f4' (float32, little-endian)");
+  if (value_of("fortran_order").substr(0, 5) != "False") throw bad("fortran_order is not False (C order)");
+  std::string_view sh = value_of("shape");
+  if (sh.empty() || sh.front() != '(') throw bad("'shape' is not a tuple");
+  npy_layout l;
+  std::size_t i = 1, count = 1;
+  for (;;) {
+    while (i < sh.size() && sh[i] == ' ') ++i;
+    if (i < sh.size() && sh[i] == ')') break;
+    if (i >= sh.size() || sh[i] < '0' || sh[i] > '9') throw bad("'shape' is not a tuple of integers");
+    std::size_t d = 0;
+    for (; i < sh.size() && sh[i] >= '0' && sh[i] <= '9'; ++i) {
+      if (d > (std::numeric_limits<std::size_t>::max() - 9) / 10) throw bad("has a dimension past 2^64");
+      d = d * 10 + static_cast<std::size_t>(sh[i] - '0');
+    }
+    l.dims.push_back(d);
+    if (d != 0 && count > std::numeric_limits<std::size_t>::max() / 4 / d) throw bad("'shape' announces more than 2^64 bytes");
+    count *= d;
+    while (i < sh.size() && sh[i] == ' ') ++i;
+    if (i < sh.size() && sh[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (i < sh.size() && sh[i] == ')') break;
+    throw bad("'shape' is not a tuple of integers");
+  }
+  if (l.dims.size() > 32) throw bad("'shape' has " + std::to_string(l.dims.size()) + " dimensions (at most 32)");
+  l.data_offset = start + hlen;
+  const std::size_t have = b.size() - l.data_offset;
+  if (have != count * 4)
+    throw data_error(name + ": the .npy shape " + [&] {
+      std::string t = "(";
+      for (std::size_t j = 0; j < l.dims.size(); ++j) t += (j ? ", " : "") + std::to_string(l.dims[j]);
+      return t + ")";
+    }() + " needs " + std::to_string(count * 4) + " bytes of float32 data after offset " + std::to_string(l.data_offset) +
+                     ", the file has " + std::to_string(have));
+  return l;
+}
+}  // namespace detail
+
+/// Reads a float32 .npy file held in memory; `name` stands for the file in messages, `dims`
+/// receives its shape. The header is checked strictly before xtensor parses it and allocates:
+/// magic \x93NUMPY, version 1.0 or 2.0, the header inside the file, dtype '<f4', fortran_order
+/// False, a shape tuple of integers whose float32 size equals the bytes after the header. Throws
+/// data_error naming the file and the value (xtensor's own loader trusts the header: it allocates
+/// whatever the shape announces and does not check that the data is all there).
+inline std::vector<float> load_npy(std::span<const std::uint8_t> bytes, const std::string& name,
+                                   std::vector<std::size_t>* dims = nullptr) {
+  const detail::npy_layout l = detail::check_npy_header(bytes, name);
   xt::xarray<float> a;
   try {
-    a = xt::load_npy<float>(path.string());
+    std::istringstream in(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), std::ios::binary);
+    a = xt::load_npy<float>(in);
   } catch (const std::exception& e) {
-    throw data_error(path.string() + ": not a float32 .npy file: " + e.what());
+    throw data_error(name + ": not a float32 .npy file: " + e.what());
   }
-  if (dims) dims->assign(a.shape().begin(), a.shape().end());
+  if (!std::equal(a.shape().begin(), a.shape().end(), l.dims.begin(), l.dims.end()))
+    throw data_error(name + ": xtensor read another shape than the header's");
+  if (dims) *dims = l.dims;
   return std::vector<float>(a.begin(), a.end());
+}
+
+/// Reads a float32 .npy file (see the overload above). Throws io_error / data_error.
+inline std::vector<float> load_npy(const std::filesystem::path& path, std::vector<std::size_t>* dims = nullptr) {
+  const std::string p = path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw io_error(p + ": file not found");
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) throw io_error(p + ": cannot read its size (" + ec.message() + ")");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw io_error(p + ": cannot open for reading");
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+  f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (static_cast<std::uintmax_t>(f.gcount()) != size)
+    throw io_error(p + ": read " + std::to_string(f.gcount()) + " of its " + std::to_string(size) + " bytes");
+  return load_npy(std::span<const std::uint8_t>(bytes), p, dims);
 }
 
 namespace detail {
