@@ -15,10 +15,8 @@ targets=("$@")
 build=${FUZZ_BUILD:-build/fuzz}
 jobs=${FUZZ_JOBS:-1}
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (Debian: apt-get install clang)" >&2; exit 2; }
-echo "fuzz: configuring $build (clang++, -fsanitize=fuzzer,address,undefined)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DCNNBENCH_BUILD_FUZZERS=ON -DCNNBENCH_BUILD_TESTS=OFF -DCNNBENCH_BUILD_EXAMPLES=OFF -DCNNBENCH_BUILD_BENCH=OFF \
-  -DCNNBENCH_INSTALL=OFF -DCNNBENCH_WITH_CUDA=OFF -DCNNBENCH_WITH_LIBTORCH=OFF -DCNNBENCH_FUZZ_SECONDS="$seconds" >/dev/null
+echo "fuzz: configuring $build (preset fuzz: clang++, -fsanitize=fuzzer,address,undefined)"
+cmake --preset fuzz -B "$build" -DCNNBENCH_FUZZ_SECONDS="$seconds" >/dev/null
 echo "fuzz: building ${targets[*]}"
 cmake --build "$build" --target "${targets[@]/#/fuzz_}"
 echo "fuzz: running each target for ${seconds}s, $jobs at a time"

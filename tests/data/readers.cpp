@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -666,6 +667,8 @@ TEST_CASE("IDX gzip bomb: 10 labels then 512 MiB of zeros is refused with at mos
   const long growth_kib = std::stol(got.substr(0, nl));
   const std::string msg = got.substr(nl + 1);
   INFO("peak resident memory growth while reading: " << growth_kib << " KiB");
+  std::cout << "gzip bomb: " << gz.size() << " compressed bytes, " << (8 + 10 + zeros) << " inflated; peak resident memory growth "
+            << growth_kib << " KiB\n";
   check_mentions(msg, {"[cnnbench.data] ", p.string() + ": more than 65536 unexpected bytes after the IDX body at offset 18"});
   CHECK(growth_kib >= 0);
   CHECK(growth_kib < 64 * 1024);

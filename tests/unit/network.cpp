@@ -267,3 +267,23 @@ TEST_CASE(".npy headers are checked before xtensor allocates: absurd shapes, mis
   REQUIRE_THROWS_WITH(load_npy(std::vector<std::uint8_t>{'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0}, "zip.npy"),
                       Catch::Matchers::Contains("zip.npy: not a .npy file"));
 }
+
+TEST_CASE(".npy header lengths with a byte of 0x80 or more: read as numpy writes them (xtensor 0.24 misread them)", "[network][npy][fuzz]") {
+  // numpy pads the header so that 10 + its length is a multiple of 64: 182 = 0xb6 happens for a
+  // long dict. xtensor's load_npy decodes the length from signed chars (0xb6 -> 0xffb6) and reads
+  // 65,462 bytes of header; found by tests/fuzz/fuzz_npy through a format 2.0 length 0xdb ->
+  // 0xffffffdb, a 4 GiB allocation (tests/fixtures/fuzz/xtensor_npy_header_length_sign.npy).
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+  dict.append(181 - dict.size(), ' ');
+  const std::vector<float> six{1, 2, 3, 4, 5, 6};
+  auto b = npy_bytes(dict, six);
+  REQUIRE(b[8] == 0xb6);  // header length 182, little-endian
+  REQUIRE(b[9] == 0);
+  std::vector<std::size_t> dims;
+  REQUIRE(load_npy(b, "long_header.npy", &dims) == six);
+  REQUIRE(dims == std::vector<std::size_t>{2, 3});
+
+  const fs::path fixture = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "xtensor_npy_header_length_sign.npy";
+  REQUIRE(fs::exists(fixture));
+  REQUIRE_THROWS_WITH(load_npy(fixture), Catch::Matchers::Contains("[cnnbench.data] " + fixture.string() + ": "));
+}

@@ -237,11 +237,10 @@ inline std::string png_problem(std::span<const std::uint8_t> b) {
   return {};
 }
 
-/// Decodes one image held in memory to `out` (out.c x out.h x out.w, CHW), records its source shape
-/// and whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
-/// `name` is the file the bytes came from, for the messages.
-inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::string& name, shape out, std::uint8_t* dst,
-                              shape& source, int& conv_from) {
+/// The checks made before stb_image sees the bytes (empty file, JPEG and PNG structure, size), then
+/// the shape the header announces ({channels, height, width}, as stbi_info_from_memory reports it;
+/// all 0 when stb_image cannot tell), refused above max_image_pixels. Throws data_error naming `name`.
+inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.empty()) throw data_error(name + ": empty file (0 bytes), not an image");
   if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
     if (const std::string why = jpeg_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
@@ -251,10 +250,19 @@ inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::st
   if (bytes.size() > 0x7fffffff) throw data_error(name + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
   // The size the header announces, refused before stb_image allocates for it.
   int iw = 0, ih = 0, in = 0;
-  if (stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &in) &&
-      static_cast<std::uint64_t>(iw) * static_cast<std::uint64_t>(ih) > max_image_pixels)
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &in)) return shape{0, 0, 0};
+  if (static_cast<std::uint64_t>(iw) * static_cast<std::uint64_t>(ih) > max_image_pixels)
     throw data_error(name + ": the header announces " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels, more than the limit of " +
                      std::to_string(max_image_pixels) + " (Pillow's decompression-bomb limit)");
+  return shape{static_cast<std::size_t>(in), static_cast<std::size_t>(ih), static_cast<std::size_t>(iw)};
+}
+
+/// Decodes one image held in memory to `out` (out.c x out.h x out.w, CHW), records its source shape
+/// and whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
+/// `name` is the file the bytes came from, for the messages.
+inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::string& name, shape out, std::uint8_t* dst,
+                              shape& source, int& conv_from) {
+  checked_image_info(bytes, name);
   int w = 0, h = 0, n = 0;
   stbi_uc* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
   if (px == nullptr) {

@@ -1,5 +1,6 @@
-// cnnbench/io/npy.hpp: NumPy .npy exchange of weights and activations, through xtensor
-// (xt::dump_npy / xt::load_npy), so that weights move between cnnbench and Python frameworks.
+// cnnbench/io/npy.hpp: NumPy .npy exchange of weights and activations, written through xtensor
+// (xt::dump_npy) and read by a strict reader of its own (see load_npy for why not xt::load_npy),
+// so that weights move between cnnbench and Python frameworks.
 //
 //   export_npy(net, "weights/");   // weights/conv_1.weight.npy (float32, OIHW), weights/conv_1.bias.npy, ...
 //   import_npy(net, "weights/");   // the reverse; every file must exist and have the tensor's shape
@@ -10,13 +11,14 @@
 // the file holds, checked before anything is allocated: see load_npy).
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <span>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -124,25 +126,22 @@ inline npy_layout check_npy_header(std::span<const std::uint8_t> b, const std::s
 }  // namespace detail
 
 /// Reads a float32 .npy file held in memory; `name` stands for the file in messages, `dims`
-/// receives its shape. The header is checked strictly before xtensor parses it and allocates:
-/// magic \x93NUMPY, version 1.0 or 2.0, the header inside the file, dtype '<f4', fortran_order
-/// False, a shape tuple of integers whose float32 size equals the bytes after the header. Throws
-/// data_error naming the file and the value (xtensor's own loader trusts the header: it allocates
-/// whatever the shape announces and does not check that the data is all there).
+/// receives its shape. The header is checked strictly before anything is allocated: magic
+/// \x93NUMPY, version 1.0 or 2.0, the header inside the file, dtype '<f4', fortran_order False, a
+/// shape tuple of integers whose float32 size equals the bytes after the header; then the data is
+/// copied out. Throws data_error naming the file and the value.
+/// (Reading goes around xtensor 0.24's load_npy, found wanting by tests/fuzz/fuzz_npy: it decodes
+/// the header length from signed chars, so a length byte >= 0x80 (a numpy header of 182 bytes, or
+/// any hostile one) becomes a length near 64 KiB or 4 GiB, which it allocates and reads; and it
+/// allocates whatever the shape announces without checking that the data is there.)
 inline std::vector<float> load_npy(std::span<const std::uint8_t> bytes, const std::string& name,
                                    std::vector<std::size_t>* dims = nullptr) {
+  static_assert(std::endian::native == std::endian::little, "cnnbench: .npy '<f4' is read on little-endian hosts only");
   const detail::npy_layout l = detail::check_npy_header(bytes, name);
-  xt::xarray<float> a;
-  try {
-    std::istringstream in(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), std::ios::binary);
-    a = xt::load_npy<float>(in);
-  } catch (const std::exception& e) {
-    throw data_error(name + ": not a float32 .npy file: " + e.what());
-  }
-  if (!std::equal(a.shape().begin(), a.shape().end(), l.dims.begin(), l.dims.end()))
-    throw data_error(name + ": xtensor read another shape than the header's");
+  std::vector<float> v((bytes.size() - l.data_offset) / sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), bytes.data() + l.data_offset, v.size() * sizeof(float));
   if (dims) *dims = l.dims;
-  return std::vector<float>(a.begin(), a.end());
+  return v;
 }
 
 /// Reads a float32 .npy file (see the overload above). Throws io_error / data_error.
