@@ -430,3 +430,12 @@ TEST_CASE("PNG chunk declaring more bytes than the file has: data_error, not stb
   // The fixture's real PNGs pass the check and decode.
   CHECK(load_image(fixture / "dog" / "dog.316.png", {3, 8, 8}).size() == 3 * 8 * 8);
 }
+
+TEST_CASE("JPEG with fill bytes before its start marker gets the same Huffman-table check", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_fill_bytes_before_soi.jpg: found by fuzz_image after the check above was
+  // in place. It starts FF FF FF D8: stb_image skips FF fill bytes before SOI and decodes it as a
+  // JPEG, while the check looked for FF D8 at offset 0, so its bad Huffman table reached stb_image.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_fill_bytes_before_soi.jpg";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {3, 16, 16}), Catch::Matchers::Contains(p.string() + ": corrupt JPEG: the Huffman table at offset"));
+}

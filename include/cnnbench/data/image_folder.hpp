@@ -163,14 +163,15 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& p)
 
 /// Empty if the JPEG's marker structure runs to an end-of-image marker (FF D9) and its Huffman
 /// tables are well-formed, else what is wrong, starting "truncated JPEG: " or "corrupt JPEG: ".
+/// `after_soi`: the offset after the start-of-image marker (FF D8, possibly after more FF bytes).
 /// (stb_image decodes a JPEG cut short without complaint, padding the missing part; libjpeg warns
 /// "Premature end of JPEG file" and Pillow refuses it: "image file is truncated". And stb_image of
 /// 2022-09 (Debian 12's libstb-dev) writes past its 257-entry size table when a DHT segment's 16
 /// code counts add up to more than 256, the most a JPEG Huffman table can hold (ITU T.81 B.2.4.2):
 /// found by tests/fuzz/fuzz_image, refused here before stb_image sees it.)
-inline std::string jpeg_problem(std::span<const std::uint8_t> b) {
+inline std::string jpeg_problem(std::span<const std::uint8_t> b, std::size_t after_soi = 2) {
   const std::size_t n = b.size();
-  std::size_t pos = 2;  // after SOI
+  std::size_t pos = after_soi;
   while (pos < n) {
     if (b[pos] != 0xFF) {  // not a marker: skipped, as stb_image skips bytes between markers
       ++pos;
@@ -242,8 +243,11 @@ inline std::string png_problem(std::span<const std::uint8_t> b) {
 /// all 0 when stb_image cannot tell), refused above max_image_pixels. Throws data_error naming `name`.
 inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.empty()) throw data_error(name + ": empty file (0 bytes), not an image");
-  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
-    if (const std::string why = jpeg_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
+  // A JPEG as stb_image recognises one: FF, any number of FF fill bytes, D8 (SOI).
+  std::size_t soi = 0;
+  while (soi < bytes.size() && bytes[soi] == 0xFF) ++soi;
+  if (soi >= 1 && soi < bytes.size() && bytes[soi] == 0xD8)
+    if (const std::string why = jpeg_problem(bytes, soi + 1); !why.empty()) throw data_error(name + ": " + why);
   static constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (bytes.size() >= 8 && std::equal(png_signature, png_signature + 8, bytes.begin()))
     if (const std::string why = png_problem(bytes); !why.empty()) throw data_error(name + ": " + why);

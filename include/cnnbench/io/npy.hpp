@@ -71,47 +71,90 @@ inline npy_layout check_npy_header(std::span<const std::uint8_t> b, const std::s
     throw data_error(name + ": the .npy header length " + std::to_string(hlen) + " at offset 8 runs past the end of the file (" +
                      std::to_string(b.size()) + " bytes)");
   const std::string_view h(reinterpret_cast<const char*>(b.data() + start), hlen);
-  const auto bad = [&](const std::string& what) { return data_error(name + ": .npy header " + what + " (header: " + std::string(h.substr(0, 200)) + ")"); };
-  // The value after "'<key>':", with blanks skipped.
-  const auto value_of = [&](std::string_view key) {
-    const std::string quoted = "'" + std::string(key) + "'";
-    const std::size_t k = h.find(quoted);
-    if (k == std::string_view::npos) throw bad("has no '" + std::string(key) + "' key");
-    std::size_t i = k + quoted.size();
-    while (i < h.size() && h[i] == ' ') ++i;
-    if (i >= h.size() || h[i] != ':') throw bad("has no ':' after '" + std::string(key) + "'");
-    ++i;
-    while (i < h.size() && h[i] == ' ') ++i;
-    return h.substr(i);
+  const auto bad = [&](const std::string& what) {
+    std::string shown(h.substr(0, 120));
+    for (char& c : shown) c = (c >= ' ' && c <= '~') ? c : '?';
+    return data_error(name + ": .npy header " + what + " (header: " + shown + (h.size() > 120 ? "..." : "") + ")");
   };
-  if (h.empty() || h.front() != '{') throw bad("is not a Python dict");
-  if (value_of("descr").substr(0, 5) != "'<f4'") throw bad("dtype is not '<f4' (float32, little-endian)");
-  if (value_of("fortran_order").substr(0, 5) != "False") throw bad("fortran_order is not False (C order)");
-  std::string_view sh = value_of("shape");
-  if (sh.empty() || sh.front() != '(') throw bad("'shape' is not a tuple");
+  // The header is a Python dict literal with exactly the keys 'descr', 'fortran_order' and 'shape'
+  // (numpy's format), then blanks; anything else is refused.
+  std::size_t i = 0;
+  const auto blanks = [&] {
+    while (i < h.size() && (h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r')) ++i;
+  };
+  const auto at = [&](char c) { return i < h.size() && h[i] == c; };
   npy_layout l;
-  std::size_t i = 1, count = 1;
+  bool seen[3] = {false, false, false};
+  blanks();
+  if (!at('{')) throw bad("is not a Python dict");
+  ++i;
   for (;;) {
-    while (i < sh.size() && sh[i] == ' ') ++i;
-    if (i < sh.size() && sh[i] == ')') break;
-    if (i >= sh.size() || sh[i] < '0' || sh[i] > '9') throw bad("'shape' is not a tuple of integers");
-    std::size_t d = 0;
-    for (; i < sh.size() && sh[i] >= '0' && sh[i] <= '9'; ++i) {
-      if (d > (std::numeric_limits<std::size_t>::max() - 9) / 10) throw bad("has a dimension past 2^64");
-      d = d * 10 + static_cast<std::size_t>(sh[i] - '0');
+    blanks();
+    if (at('}')) break;
+    if (!at('\'')) throw bad("has a key that is not a quoted name at offset " + std::to_string(start + i));
+    const std::size_t end = h.find('\'', i + 1);
+    if (end == std::string_view::npos) throw bad("has an unterminated key");
+    const std::string key(h.substr(i + 1, end - i - 1));
+    i = end + 1;
+    blanks();
+    if (!at(':')) throw bad("has no ':' after '" + key + "'");
+    ++i;
+    blanks();
+    const int k = key == "descr" ? 0 : key == "fortran_order" ? 1 : key == "shape" ? 2 : -1;
+    if (k < 0) throw bad("has an unknown key '" + key.substr(0, 40) + "'");
+    if (seen[k]) throw bad("has the key '" + key + "' twice");
+    seen[k] = true;
+    if (k == 0) {
+      if (h.substr(i, 5) != "'<f4'") throw bad("dtype is not '<f4' (float32, little-endian)");
+      i += 5;
+    } else if (k == 1) {
+      if (h.substr(i, 5) != "False") throw bad("fortran_order is not False (C order)");
+      i += 5;
+    } else {
+      if (!at('(')) throw bad("'shape' is not a tuple");
+      ++i;
+      std::size_t count = 1;  // checked for overflow as the dimensions arrive
+      for (;;) {
+        blanks();
+        if (at(')')) break;
+        if (i >= h.size() || h[i] < '0' || h[i] > '9') throw bad("'shape' is not a tuple of integers");
+        std::size_t d = 0;
+        for (; i < h.size() && h[i] >= '0' && h[i] <= '9'; ++i) {
+          if (d > (std::numeric_limits<std::size_t>::max() - 9) / 10) throw bad("has a dimension past 2^64");
+          d = d * 10 + static_cast<std::size_t>(h[i] - '0');
+        }
+        l.dims.push_back(d);
+        if (d != 0 && count > std::numeric_limits<std::size_t>::max() / 4 / d) throw bad("'shape' announces more than 2^64 bytes");
+        count *= d;
+        if (l.dims.size() > 32) throw bad("'shape' has more than 32 dimensions");
+        blanks();
+        if (at(',')) {
+          ++i;
+          continue;
+        }
+        if (at(')')) break;
+        throw bad("'shape' is not a tuple of integers");
+      }
+      ++i;  // ')'
+      if (l.dims.size() == 1 && h.substr(0, i).find(',', h.substr(0, i).rfind('(')) == std::string_view::npos)
+        throw bad("'shape' (n) is not a tuple: a 1-d shape is written (n,)");
     }
-    l.dims.push_back(d);
-    if (d != 0 && count > std::numeric_limits<std::size_t>::max() / 4 / d) throw bad("'shape' announces more than 2^64 bytes");
-    count *= d;
-    while (i < sh.size() && sh[i] == ' ') ++i;
-    if (i < sh.size() && sh[i] == ',') {
+    blanks();
+    if (at(',')) {
       ++i;
       continue;
     }
-    if (i < sh.size() && sh[i] == ')') break;
-    throw bad("'shape' is not a tuple of integers");
+    if (at('}')) break;
+    throw bad("is not a Python dict (expected ',' or '}' at offset " + std::to_string(start + i) + ")");
   }
-  if (l.dims.size() > 32) throw bad("'shape' has " + std::to_string(l.dims.size()) + " dimensions (at most 32)");
+  ++i;  // '}'
+  blanks();
+  if (i != h.size()) throw bad("has text after the dict at offset " + std::to_string(start + i));
+  if (!seen[0]) throw bad("has no 'descr' key");
+  if (!seen[1]) throw bad("has no 'fortran_order' key");
+  if (!seen[2]) throw bad("has no 'shape' key");
+  std::size_t count = 1;
+  for (const std::size_t d : l.dims) count *= d;
   l.data_offset = start + hlen;
   const std::size_t have = b.size() - l.data_offset;
   if (have != count * 4)
