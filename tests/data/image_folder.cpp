@@ -407,13 +407,15 @@ TEST_CASE("JPEG whose Huffman table declares more than 256 codes: data_error, no
 }
 
 TEST_CASE("image header announcing more pixels than Pillow's decompression-bomb limit: refused before decoding", "[data][image_folder]") {
-  // A PGM header of 20000 x 20000 (400 M pixels > 178,956,970) followed by 4 bytes: stb_image would
-  // allocate 400 MB before finding the data missing.
-  const std::string pgm = "P5\n20000 20000\n255\nabcd";
-  const bytes b(pgm.begin(), pgm.end());
-  CHECK_THROWS_WITH(decode_image(b, "bomb.pgm", {1, 8, 8}),
-                    Catch::Matchers::Contains("bomb.pgm: the header announces 20000x20000 pixels, more than the limit of 178956970"));
-  // 100 x 100 with its data is fine.
+  // A 45-byte PNG whose IHDR announces 20000 x 20000 grey pixels (400 M > 178,956,970), then IEND:
+  // stb_image would allocate for it before finding the data missing.
+  const bytes b{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a,                       // signature
+                0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20, 8, 0, 0, 0, 0,
+                0, 0, 0, 0,                                                   // CRC (stb_image does not check it)
+                0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+  CHECK_THROWS_WITH(decode_image(b, "bomb.png", {1, 8, 8}),
+                    Catch::Matchers::Contains("bomb.png: the header announces 20000x20000 pixels, more than the limit of 178956970"));
+  // 100 x 100 with its data is fine (a PGM).
   std::string ok = "P5\n100 100\n255\n" + std::string(10000, '\x7f');
   const bytes c(ok.begin(), ok.end());
   CHECK(decode_image(c, "ok.pgm", {1, 10, 10}) == bytes(100, 0x7f));
@@ -438,4 +440,26 @@ TEST_CASE("JPEG with fill bytes before its start marker gets the same Huffman-ta
   const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_fill_bytes_before_soi.jpg";
   REQUIRE(fs::exists(p));
   CHECK_THROWS_WITH(load_image(p, {3, 16, 16}), Catch::Matchers::Contains(p.string() + ": corrupt JPEG: the Huffman table at offset"));
+}
+
+TEST_CASE("PGM header number of 10 digits or more: data_error, not stb_image's signed overflow", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_pnm_int_overflow.pgm (17 bytes: "P5\n", 13 ones and a 7): stb_image
+  // parses the width into an int without an overflow check (UBSan: "1111111111 * 10 cannot be
+  // represented in type 'int'"); found by fuzz_image.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_pnm_int_overflow.pgm";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {1, 8, 8}), Catch::Matchers::Contains(p.string() + ": corrupt PNM: the header number at offset 3 has 14 digits"));
+  // tests/fixtures/fuzz/stb_pnm_truncated.pgm (14 bytes, "P5\n1\n673673" and 2 bytes): stb_image
+  // ignores its short read and returned 673,673 uninitialised bytes as pixels (found by fuzz_image
+  // as a timeout: resizing them under ASan took 5 s).
+  const fs::path t = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_pnm_truncated.pgm";
+  REQUIRE(fs::exists(t));
+  CHECK_THROWS_WITH(load_image(t, {1, 8, 8}), Catch::Matchers::Contains(t.string() + ": truncated PNM: the header announces 1x673673 pixels "
+                                                                        "of 1 bytes, the file has 2 bytes of data after offset 12"));
+  const std::string short_ppm = "P6 2 2 255\n" + std::string(11, 'x');
+  CHECK_THROWS_WITH(decode_image(bytes(short_ppm.begin(), short_ppm.end()), "short.ppm", {3, 2, 2}),
+                    Catch::Matchers::Contains("short.ppm: truncated PNM: the header announces 2x2 pixels of 3 bytes, the file has 11"));
+  // A comment, and exactly the data announced, decode.
+  const std::string ok = "P5\n# comment\n2 2\n255\nabcd";
+  CHECK(decode_image(bytes(ok.begin(), ok.end()), "ok.pgm", {1, 2, 2}) == bytes{'a', 'b', 'c', 'd'});
 }

@@ -443,10 +443,12 @@ TEST_CASE("IDX header announcing more images than the body holds: data_error wit
 
   // The same gzipped (a well-formed gzip stream of a short IDX body).
   const fs::path g = dir / "images-idx3-ubyte.gz";
-  write_file(g, gzip(images));
+  bytes ten_thousand = images;
+  put_be32(ten_thousand, 4, 10000);
+  write_file(g, gzip(ten_thousand));
   msg = message_of<data_error>([&] { read_idx_dataset(g, dir / "none"); });
   // (Refused from the header alone: 10,000 images cannot come out of a few kilobytes of deflate data.)
-  check_mentions(msg, {g.string() + ": truncated IDX body: header announces " + std::to_string(announced * 784u),
+  check_mentions(msg, {g.string() + ": truncated IDX body: header announces " + std::to_string(10000 * 784),
                        "more than the file's", "compressed bytes can inflate to"});
   // A gzip body that could hold the announced size but ends early: the bytes it has.
   bytes six = images;

@@ -238,6 +238,41 @@ inline std::string png_problem(std::span<const std::uint8_t> b) {
   return {};
 }
 
+/// Empty if a binary PNM (P5 grey, P6 RGB) is well-formed as far as stb_image relies on it, else what
+/// is wrong: a header number (width, height, maximum value) of more than 9 digits ("corrupt PNM:
+/// ..."; stb_image parses them into an int without an overflow check, undefined behaviour), or
+/// fewer data bytes than the header announces ("truncated PNM: ..."; stb_image ignores the short
+/// read and returns its uninitialised buffer as pixels). Both found by tests/fuzz/fuzz_image.
+inline std::string pnm_problem(std::span<const std::uint8_t> b) {
+  std::size_t pos = 2;
+  std::uint64_t v[3] = {0, 0, 0};
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {  // blanks and comments, as stb_image skips them
+      while (pos < b.size() && std::isspace(b[pos])) ++pos;
+      if (pos < b.size() && b[pos] == '#') {
+        while (pos < b.size() && b[pos] != '\n' && b[pos] != '\r') ++pos;
+        continue;
+      }
+      break;
+    }
+    const std::size_t first = pos;
+    while (pos < b.size() && b[pos] >= '0' && b[pos] <= '9') v[number] = v[number] * 10 + (b[pos++] - '0');
+    if (pos - first > 9)
+      return "corrupt PNM: the header number at offset " + std::to_string(first) + " has " + std::to_string(pos - first) +
+             " digits (at most 9)";
+    // (No digits: stb_image reads 0, as here.)
+  }
+  ++pos;  // the character after the last number (stb_image has read it), then the data
+  const std::uint64_t channels = b[1] == '5' ? 1 : 3, sample = v[2] > 255 ? 2 : 1;
+  const std::uint64_t need = v[0] * v[1] * channels * sample;  // at most (10^9)^2 * 6 < 2^64
+  const std::uint64_t have = pos < b.size() ? b.size() - pos : 0;
+  if (need > have)
+    return "truncated PNM: the header announces " + std::to_string(v[0]) + "x" + std::to_string(v[1]) + " pixels of " +
+           std::to_string(channels * sample) + " bytes, the file has " + std::to_string(have) + " bytes of data after offset " +
+           std::to_string(pos);
+  return {};
+}
+
 /// The checks made before stb_image sees the bytes (empty file, JPEG and PNG structure, size), then
 /// the shape the header announces ({channels, height, width}, as stbi_info_from_memory reports it;
 /// all 0 when stb_image cannot tell), refused above max_image_pixels. Throws data_error naming `name`.
@@ -251,6 +286,8 @@ inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::
   static constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (bytes.size() >= 8 && std::equal(png_signature, png_signature + 8, bytes.begin()))
     if (const std::string why = png_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6'))
+    if (const std::string why = pnm_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
   if (bytes.size() > 0x7fffffff) throw data_error(name + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
   // The size the header announces, refused before stb_image allocates for it.
   int iw = 0, ih = 0, in = 0;
