@@ -20,7 +20,8 @@
 // FILES (save/load): little-endian; "CNNBENCH" (8 bytes), format version (u32 = 1), reserved (u32),
 // architecture hash (u64, architecture_hash_v), parameter count (u64), state count (u64), then the
 // parameters and the state as float32. Loading a file of another architecture throws
-// model_mismatch naming both hashes; a short or foreign file throws data_error naming the file.
+// model_mismatch naming both hashes; a short or foreign file, or one with bytes after the state,
+// throws data_error naming the file.
 #pragma once
 #include <array>
 #include <bit>
@@ -223,11 +224,18 @@ class network {
   }
 
   /// Replaces the parameters and state by those in `path`. Throws io_error (cannot open),
-  /// data_error (not a cnnbench file, other version, truncated), model_mismatch (other architecture).
+  /// data_error (not a cnnbench file, other version, truncated, bytes after the state),
+  /// model_mismatch (other architecture). Nothing changes unless the whole file is good.
   void load(const std::filesystem::path& path) {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw io_error(path.string() + ": cannot open for reading");
-    const std::string p = path.string();
+    load(f, path.string());
+  }
+
+  /// The same from a stream (a file's content; `name` stands for the file in messages). Reads the
+  /// 40-byte header, then exactly the parameter and state counts this model has (nothing is
+  /// allocated from the file's counts), then checks with a one-byte read that nothing follows.
+  void load(std::istream& f, const std::string& p) {
     std::uint64_t m = 0, hash = 0, np = 0, ns = 0;
     std::uint32_t version = 0, reserved = 0;
     if (!get_u64(f, m) || m != magic()) throw data_error(p + ": not a cnnbench weights file (bad magic at offset 0)");
@@ -247,6 +255,10 @@ class network {
     if (!read_floats(f, params) || !read_floats(f, state))
       throw data_error(p + ": truncated: expected " + std::to_string(40 + 4 * (param_count + state_count)) +
                        " bytes");
+    char extra = 0;
+    if (f.read(&extra, 1))
+      throw data_error(p + ": unexpected bytes after the " + std::to_string(40 + 4 * (param_count + state_count)) +
+                       " bytes of the weights (at offset " + std::to_string(40 + 4 * (param_count + state_count)) + ")");
     params_ = std::move(params);
     state_ = std::move(state);
   }

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -374,4 +376,90 @@ TEST_CASE("image folder: the first bad file in dataset order is reported whateve
     const std::string msg = message_of<data_error>([&] { read_image_folder(dir, {3, 8, 8}, threads(t)); });
     check_mentions(msg, {(dir / "cat" / "cat.9.jpg").string()});
   }
+}
+
+// ---- found by fuzzing (tests/fuzz/fuzz_image) -----------------------------------------------------
+
+TEST_CASE("JPEG whose Huffman table declares more than 256 codes: data_error, not stb_image's out-of-bounds write", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_dht_321_codes.jpg: cat.596.jpg mutated by libFuzzer. Its first DHT segment
+  // (offset 177, length 31) holds a 10-code table, and stb_image, which reads tables while the length
+  // left is positive, then reads a second table past the segment whose 16 counts add up to 321:
+  // stbi__build_huffman writes size[321] into a 257-entry array (UBSan: "index 257 out of bounds").
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_dht_321_codes.jpg";
+  REQUIRE(fs::exists(p));
+  std::string msg;
+  try {
+    load_image(p, {3, 32, 32});
+  } catch (const data_error& e) {
+    msg = e.what();
+  }
+  INFO("message: " << msg);
+  CHECK(msg.find(p.string() + ": corrupt JPEG: the Huffman table at offset 208 (in the DHT segment at offset 177) declares 321 codes") !=
+        std::string::npos);
+  // The same bytes from memory, named as given.
+  std::ifstream in(p, std::ios::binary);
+  const bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THROWS_WITH(decode_image(b, "mem.jpg", {1, 8, 8}), Catch::Matchers::Contains("mem.jpg: corrupt JPEG"));
+  // The image it came from still decodes, from memory exactly as from its file.
+  std::ifstream good_in(fixture / "cat" / "cat.596.jpg", std::ios::binary);
+  const bytes good((std::istreambuf_iterator<char>(good_in)), std::istreambuf_iterator<char>());
+  CHECK(decode_image(good, "cat.596.jpg", {3, 32, 32}) == load_image(fixture / "cat" / "cat.596.jpg", {3, 32, 32}));
+}
+
+TEST_CASE("image header announcing more pixels than Pillow's decompression-bomb limit: refused before decoding", "[data][image_folder]") {
+  // A 45-byte PNG whose IHDR announces 20000 x 20000 grey pixels (400 M > 178,956,970), then IEND:
+  // stb_image would allocate for it before finding the data missing.
+  const bytes b{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a,                       // signature
+                0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20, 8, 0, 0, 0, 0,
+                0, 0, 0, 0,                                                   // CRC (stb_image does not check it)
+                0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+  CHECK_THROWS_WITH(decode_image(b, "bomb.png", {1, 8, 8}),
+                    Catch::Matchers::Contains("bomb.png: the header announces 20000x20000 pixels, more than the limit of 178956970"));
+  // 100 x 100 with its data is fine (a PGM).
+  std::string ok = "P5\n100 100\n255\n" + std::string(10000, '\x7f');
+  const bytes c(ok.begin(), ok.end());
+  CHECK(decode_image(c, "ok.pgm", {1, 10, 10}) == bytes(100, 0x7f));
+}
+
+TEST_CASE("PNG chunk declaring more bytes than the file has: data_error, not stb_image's 1.4 GB allocation", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_png_idat_1_4_gb.png (379 bytes): the fuzz seed rgb.png mutated by
+  // libFuzzer; its IDAT chunk at offset 33 declares 0x53444849 = 1,396,983,881 bytes, which
+  // stb_image allocated (realloc) before finding them missing: libFuzzer's out-of-memory finding.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_png_idat_1_4_gb.png";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {3, 16, 16}),
+                    Catch::Matchers::Contains(p.string() + ": truncated PNG: chunk 'IDAT' at offset 33 declares 1396983881 bytes of data"));
+  // The fixture's real PNGs pass the check and decode.
+  CHECK(load_image(fixture / "dog" / "dog.316.png", {3, 8, 8}).size() == 3 * 8 * 8);
+}
+
+TEST_CASE("JPEG with fill bytes before its start marker gets the same Huffman-table check", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_fill_bytes_before_soi.jpg: found by fuzz_image after the check above was
+  // in place. It starts FF FF FF D8: stb_image skips FF fill bytes before SOI and decodes it as a
+  // JPEG, while the check looked for FF D8 at offset 0, so its bad Huffman table reached stb_image.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_fill_bytes_before_soi.jpg";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {3, 16, 16}), Catch::Matchers::Contains(p.string() + ": corrupt JPEG: the Huffman table at offset"));
+}
+
+TEST_CASE("PGM header number of 10 digits or more: data_error, not stb_image's signed overflow", "[data][image_folder][fuzz]") {
+  // tests/fixtures/fuzz/stb_pnm_int_overflow.pgm (17 bytes: "P5\n", 13 ones and a 7): stb_image
+  // parses the width into an int without an overflow check (UBSan: "1111111111 * 10 cannot be
+  // represented in type 'int'"); found by fuzz_image.
+  const fs::path p = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_pnm_int_overflow.pgm";
+  REQUIRE(fs::exists(p));
+  CHECK_THROWS_WITH(load_image(p, {1, 8, 8}), Catch::Matchers::Contains(p.string() + ": corrupt PNM: the header number at offset 3 has 14 digits"));
+  // tests/fixtures/fuzz/stb_pnm_truncated.pgm (14 bytes, "P5\n1\n673673" and 2 bytes): stb_image
+  // ignores its short read and returned 673,673 uninitialised bytes as pixels (found by fuzz_image
+  // as a timeout: resizing them under ASan took 5 s).
+  const fs::path t = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "stb_pnm_truncated.pgm";
+  REQUIRE(fs::exists(t));
+  CHECK_THROWS_WITH(load_image(t, {1, 8, 8}), Catch::Matchers::Contains(t.string() + ": truncated PNM: the header announces 1x673673 pixels "
+                                                                        "of 1 bytes, the file has 2 bytes of data after offset 12"));
+  const std::string short_ppm = "P6 2 2 255\n" + std::string(11, 'x');
+  CHECK_THROWS_WITH(decode_image(bytes(short_ppm.begin(), short_ppm.end()), "short.ppm", {3, 2, 2}),
+                    Catch::Matchers::Contains("short.ppm: truncated PNM: the header announces 2x2 pixels of 3 bytes, the file has 11"));
+  // A comment, and exactly the data announced, decode.
+  const std::string ok = "P5\n# comment\n2 2\n255\nabcd";
+  CHECK(decode_image(bytes(ok.begin(), ok.end()), "ok.pgm", {1, 2, 2}) == bytes{'a', 'b', 'c', 'd'});
 }

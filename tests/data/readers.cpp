@@ -13,6 +13,8 @@
 #include <cnnbench/data/cifar10.hpp>
 #include <cnnbench/data/idx.hpp>
 #include <cnnbench/random.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -21,6 +23,8 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iostream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -439,9 +443,20 @@ TEST_CASE("IDX header announcing more images than the body holds: data_error wit
 
   // The same gzipped (a well-formed gzip stream of a short IDX body).
   const fs::path g = dir / "images-idx3-ubyte.gz";
-  write_file(g, gzip(images));
+  bytes ten_thousand = images;
+  put_be32(ten_thousand, 4, 10000);
+  write_file(g, gzip(ten_thousand));
   msg = message_of<data_error>([&] { read_idx_dataset(g, dir / "none"); });
-  check_mentions(msg, {g.string() + ": truncated IDX body", "file has " + std::to_string(5 * 784)});
+  // (Refused from the header alone: 10,000 images cannot come out of a few kilobytes of deflate data.)
+  check_mentions(msg, {g.string() + ": truncated IDX body: header announces " + std::to_string(10000 * 784),
+                       "more than the file's", "compressed bytes can inflate to"});
+  // A gzip body that could hold the announced size but ends early: the bytes it has.
+  bytes six = images;
+  put_be32(six, 4, 6);
+  write_file(g, gzip(six));
+  msg = message_of<data_error>([&] { read_idx(g, 3); });
+  check_mentions(msg, {g.string() + ": truncated IDX body: header announces " + std::to_string(6 * 784) +
+                           " bytes after offset 16, file has " + std::to_string(5 * 784)});
 
   // A header cut short, a zero dimension, and bytes after the body.
   write_file(p, bytes(images.begin(), images.begin() + 10));
@@ -563,4 +578,137 @@ TEST_CASE("IDX: a header whose dimensions multiply past 2^64 is rejected", "[dat
   write_file(p, header);
   const std::string msg = message_of<data_error>([&] { read_idx(p, 3); });
   check_mentions(msg, {p.string()});
+}
+
+// ---- bounded memory on hostile files (issue 13 part 5) ------------------------------------------
+
+namespace {
+/// A gzip file of an IDX label file announcing `labels` labels, then `zeros` zero bytes: deflated
+/// in 1 MiB steps, so that neither the test nor zlib holds the inflated size.
+bytes gzip_idx_labels_then_zeros(std::uint32_t labels, std::size_t zeros) {
+  bytes head(8 + labels, 0);
+  put_be32(head, 0, 0x801);
+  put_be32(head, 4, labels);
+  z_stream s{};
+  REQUIRE(deflateInit2(&s, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  bytes out;
+  bytes buf(1 << 16);
+  const bytes block(1 << 20, 0);
+  auto feed = [&](const std::uint8_t* p, std::size_t n, int flush) {
+    s.next_in = const_cast<Bytef*>(p);
+    s.avail_in = static_cast<uInt>(n);
+    do {
+      s.next_out = buf.data();
+      s.avail_out = static_cast<uInt>(buf.size());
+      REQUIRE(deflate(&s, flush) != Z_STREAM_ERROR);
+      out.insert(out.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(buf.size() - s.avail_out));
+    } while (s.avail_out == 0);
+  };
+  feed(head.data(), head.size(), Z_NO_FLUSH);
+  for (std::size_t left = zeros; left > 0;) {
+    const std::size_t k = std::min(left, block.size());
+    left -= k;
+    feed(block.data(), k, left == 0 ? Z_FINISH : Z_NO_FLUSH);
+  }
+  deflateEnd(&s);
+  return out;
+}
+
+/// VmHWM or VmRSS of this process in KiB (/proc/self/status).
+long proc_status_kib(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("IDX gzip bomb: 10 labels then 512 MiB of zeros is refused with at most 64 MiB of peak memory", "[data][errors][memory]") {
+  // Before the streaming reader, read_idx inflated the whole file into memory before checking
+  // its size (the issue measured 2.4 GB peak for 1 GB of zeros). The read runs in a child process,
+  // whose peak resident memory (VmHWM) is compared with its resident memory before the read.
+  const fs::path dir = work_dir("gzip_bomb");
+  const fs::path p = dir / "bomb-labels-idx1-ubyte.gz";
+  const std::size_t zeros = std::size_t{512} << 20;
+  const bytes gz = gzip_idx_labels_then_zeros(10, zeros);
+  INFO("compressed size " << gz.size() << " bytes, inflates to " << (8 + 10 + zeros) << " bytes");
+  REQUIRE(gz.size() < 2'000'000);
+  write_file(p, gz);
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    close(fds[0]);
+    const long before = proc_status_kib("VmRSS");
+    std::string result;
+    try {
+      read_idx(p, 1);
+      result = "no exception";
+    } catch (const data_error& e) {
+      result = e.what();
+    } catch (const std::exception& e) {
+      result = std::string("other exception: ") + e.what();
+    }
+    const long growth = proc_status_kib("VmHWM") - before;
+    const std::string msg = std::to_string(growth) + "\n" + result;
+    (void)!write(fds[1], msg.data(), msg.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char chunk[4096];
+  for (ssize_t k; (k = read(fds[0], chunk, sizeof chunk)) > 0;) got.append(chunk, static_cast<std::size_t>(k));
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  const auto nl = got.find('\n');
+  REQUIRE(nl != std::string::npos);
+  const long growth_kib = std::stol(got.substr(0, nl));
+  const std::string msg = got.substr(nl + 1);
+  INFO("peak resident memory growth while reading: " << growth_kib << " KiB");
+  std::cout << "gzip bomb: " << gz.size() << " compressed bytes, " << (8 + 10 + zeros) << " inflated; peak resident memory growth "
+            << growth_kib << " KiB\n";
+  check_mentions(msg, {"[cnnbench.data] ", p.string() + ": more than 65536 unexpected bytes after the IDX body at offset 18"});
+  CHECK(growth_kib >= 0);
+  CHECK(growth_kib < 64 * 1024);
+}
+
+TEST_CASE("IDX gzip: concatenated members read as one stream, other bytes after the stream are refused", "[data][errors]") {
+  const fs::path dir = work_dir("gzip_members");
+  const bytes labels = idx_labels_source();
+  const std::size_t half = labels.size() / 2;
+  bytes two = gzip(bytes(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(half)));
+  const bytes second = gzip(bytes(labels.begin() + static_cast<std::ptrdiff_t>(half), labels.end()));
+  two.insert(two.end(), second.begin(), second.end());
+  const fs::path p = dir / "labels-idx1-ubyte.gz";
+  write_file(p, two);
+  const idx_file f = read_idx(p, 1);
+  CHECK(f.data == bytes(labels.begin() + 8, labels.end()));
+  // The same bytes from memory.
+  CHECK(read_idx(std::span<const std::uint8_t>(two), "mem.gz", 1).data == f.data);
+
+  bytes junk = gzip(labels);
+  const std::size_t end = junk.size();
+  junk.insert(junk.end(), {'j', 'u', 'n', 'k'});
+  write_file(p, junk);
+  const std::string msg = message_of<data_error>([&] { read_idx(p, 1); });
+  check_mentions(msg, {p.string() + ": bytes after the end of the gzip stream at compressed offset " + std::to_string(end)});
+}
+
+TEST_CASE("CIFAR-10 from memory: the same records as from the file, the same errors", "[data][errors]") {
+  const fs::path dir = work_dir("cifar_memory");
+  const bytes b = cifar_source(3);
+  const fs::path p = dir / "data_batch_1.bin";
+  write_file(p, b);
+  const dataset from_file = read_cifar10_batches({p}), from_memory = read_cifar10_bytes(b, "mem.bin");
+  CHECK(from_memory.pixels == from_file.pixels);
+  CHECK(from_memory.labels == from_file.labels);
+  CHECK(from_memory.sample_shape == cifar10_sample_shape);
+  bytes bad = b;
+  bad[3073] = 12;
+  const std::string msg = message_of<data_error>([&] { read_cifar10_bytes(bad, "mem.bin"); });
+  check_mentions(msg, {"mem.bin: label 12 at offset 3073 (record 1) is not in 0..9"});
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -183,6 +184,18 @@ TEST_CASE("save and load: round trip, and every wrong file is named", "[network]
   fs::resize_file(work("short.cnnbench"), fs::file_size(path) - 10);
   REQUIRE_THROWS_WITH(back.load(work("short.cnnbench")), Catch::Matchers::Contains("truncated"));
   REQUIRE(back == wide);  // a failed load changes nothing
+  // Bytes after the state: refused (a one-byte bounded read), naming the offset.
+  fs::copy_file(path, work("long.cnnbench"), fs::copy_options::overwrite_existing);
+  { std::ofstream(work("long.cnnbench"), std::ios::binary | std::ios::app) << "xyz"; }
+  const std::string whole = std::to_string(fs::file_size(path));
+  REQUIRE_THROWS_WITH(back.load(work("long.cnnbench")),
+                      Catch::Matchers::Contains("long.cnnbench: unexpected bytes after the " + whole + " bytes of the weights"));
+  REQUIRE(back == wide);
+  // From a stream, named as given.
+  std::ifstream in(path, std::ios::binary);
+  network<Wide, wide_in> from_stream;
+  from_stream.load(in, "stream");
+  REQUIRE(from_stream == wide);
 }
 
 TEST_CASE(".npy export and import through xtensor", "[network][npy]") {
@@ -205,4 +218,76 @@ TEST_CASE(".npy export and import through xtensor", "[network][npy]") {
   export_npy(net, dir);
   fs::remove(dir / "dense_3.bias.npy");
   REQUIRE_THROWS_AS(import_npy(third, dir), io_error);
+}
+
+namespace {
+/// A .npy file as numpy.save writes it (format 1.0): the header text given, padded, then `data`.
+std::vector<std::uint8_t> npy_bytes(const std::string& dict, const std::vector<float>& data) {
+  std::string header = dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string all = "\x93NUMPY";
+  all += '\x01';
+  all += '\x00';
+  all += static_cast<char>(header.size() & 0xff);
+  all += static_cast<char>(header.size() >> 8);
+  all += header;
+  all.append(reinterpret_cast<const char*>(data.data()), data.size() * sizeof(float));
+  std::vector<std::uint8_t> b(all.begin(), all.end());
+  return b;
+}
+}  // namespace
+
+TEST_CASE(".npy headers are checked before xtensor allocates: absurd shapes, missing data, wrong dtype", "[network][npy]") {
+  const std::vector<float> six{1, 2, 3, 4, 5, 6};
+  std::vector<std::size_t> dims;
+  const auto good = npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", six);
+  REQUIRE(load_npy(good, "good.npy", &dims) == six);
+  REQUIRE(dims == std::vector<std::size_t>{2, 3});
+  // Also through a file, byte for byte as written here.
+  const auto path = work("good.npy");
+  { std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(good.data()), static_cast<std::streamsize>(good.size())); }
+  REQUIRE(load_npy(path) == six);
+  // xtensor alone allocates 2^40 floats for this header (and returns uninitialised memory for a
+  // short file): refused from the header and the file size.
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }", six), "huge.npy"),
+                      Catch::Matchers::Contains("huge.npy: the .npy shape (1048576, 1048576) needs 4398046511104 bytes of float32 data "
+                                                "after offset 128, the file has 24"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), }", six), "short.npy"),
+                      Catch::Matchers::Contains("short.npy: the .npy shape (2, 4) needs 32 bytes"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", six), "f8.npy"),
+                      Catch::Matchers::Contains("f8.npy: .npy header dtype is not '<f4'"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }", six), "f.npy"),
+                      Catch::Matchers::Contains("f.npy: .npy header fortran_order is not False"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", six), "neg.npy"),
+                      Catch::Matchers::Contains("neg.npy: .npy header 'shape' is not a tuple of integers"));
+  REQUIRE_THROWS_WITH(load_npy(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 1), }", six), "big.npy"),
+                      Catch::Matchers::Contains("big.npy: .npy header has a dimension past 2^64"));
+  auto cut = good;
+  cut[8] = 0xff;  // header length 0x00ff... past the end of the file
+  cut[9] = 0x7f;
+  REQUIRE_THROWS_WITH(load_npy(cut, "cut.npy"), Catch::Matchers::Contains("cut.npy: the .npy header length 32767 at offset 8 runs past the end"));
+  REQUIRE_THROWS_WITH(load_npy(std::vector<std::uint8_t>{'P', 'K', 3, 4, 0, 0, 0, 0, 0, 0}, "zip.npy"),
+                      Catch::Matchers::Contains("zip.npy: not a .npy file"));
+}
+
+TEST_CASE(".npy header lengths with a byte of 0x80 or more: read as numpy writes them (xtensor 0.24 misread them)", "[network][npy][fuzz]") {
+  // numpy pads the header so that 10 + its length is a multiple of 64: 182 = 0xb6 happens for a
+  // long dict. xtensor's load_npy decodes the length from signed chars (0xb6 -> 0xffb6) and reads
+  // 65,462 bytes of header; found by tests/fuzz/fuzz_npy through a format 2.0 length 0xdb ->
+  // 0xffffffdb, a 4 GiB allocation (tests/fixtures/fuzz/xtensor_npy_header_length_sign.npy).
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+  dict.append(181 - dict.size(), ' ');
+  const std::vector<float> six{1, 2, 3, 4, 5, 6};
+  auto b = npy_bytes(dict, six);
+  REQUIRE(b[8] == 0xb6);  // header length 182, little-endian
+  REQUIRE(b[9] == 0);
+  std::vector<std::size_t> dims;
+  REQUIRE(load_npy(b, "long_header.npy", &dims) == six);
+  REQUIRE(dims == std::vector<std::size_t>{2, 3});
+
+  const fs::path fixture = fs::path(CNNBENCH_TEST_FIXTURES) / "fuzz" / "xtensor_npy_header_length_sign.npy";
+  REQUIRE(fs::exists(fixture));
+  // Its header is no dict numpy writes (a key "deN8cnnbenc..."): refused by the strict header check.
+  REQUIRE_THROWS_WITH(load_npy(fixture), Catch::Matchers::Contains("[cnnbench.data] " + fixture.string() + ": .npy header "));
 }

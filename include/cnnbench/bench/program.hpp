@@ -31,6 +31,7 @@
 #include "../init.hpp"
 #include "distributed.hpp"
 #include "metrics.hpp"
+#include "options.hpp"
 #include "protocol.hpp"
 #include "report.hpp"
 #include "trainer.hpp"
@@ -61,40 +62,14 @@ int run_program(int argc, char** argv) {
 
   CLI::App app{std::string(F::title) + "\n\nPublished source: " + std::string(F::source) + "\nData: " + std::string(F::data_help) +
                "\nProtocols: " + detail::protocol_names<F>()};
-  std::vector<std::string> policies;
-  std::string protocol_name = all_protocols.front().name, optimizer, init, out = "out/" + program;
-  std::filesystem::path data = F::default_data();
-  std::size_t epochs = 0, trials = 0, batch = 0, train_samples = 0;
-  double lr = 0, momentum = -1;
-  std::uint64_t seed = 0;
-  int threads = 0, device = 0;
-  bool quiet = false, list = false, eval_train = false;
-  load_options lo;
-  std::vector<std::string> protocol_ids;
-  for (const auto& p : all_protocols) protocol_ids.push_back(p.name);
-  app.add_option("--policy,-p", policies,
-                 "Policies to compare (comma-separated; default: every one this build has that can run here): " + registry::ids())
-      ->delimiter(',');
-  app.add_option("--protocol", protocol_name, "Protocol: " + detail::protocol_names<F>())->check(CLI::IsMember(protocol_ids));
-  app.add_option("--epochs", epochs, "Epochs per trial (default: the protocol's)");
-  app.add_option("--trials", trials, "Trials (default: the protocol's)");
-  app.add_option("--batch", batch, "Mini-batch size (default: the protocol's)");
-  app.add_option("--optimizer", optimizer, "One of the optimizer presets (default: the protocol's arms)")
-      ->check(CLI::IsMember(optimizer_names()));
-  app.add_option("--lr", lr, "Learning rate (with --optimizer, or for every arm; default: the optimizer's)");
-  app.add_option("--momentum", momentum, "Momentum for sgd (default 0.9) and rmsprop (default 0)");
-  app.add_option("--init", init, "Initialisation scheme: glorot_uniform, he_uniform, torch_default, ... (default: the protocol's)");
-  app.add_option("--seed", seed, "Seed of the first trial (trial t uses seed + t; default: the protocol's)");
-  app.add_option("--threads", threads, "CPU threads (0: all cores)");
-  app.add_option("--device", device, "GPU index for the GPU policies");
-  app.add_option("--data", data, "Folder with the data set: " + std::string(F::data_help));
-  app.add_option("--out", out, "Folder for report.md, results.csv, results.json and the plots");
-  app.add_option("--train-samples", train_samples, "Train on the first N training images only (0: the protocol's)");
-  app.add_option("--per-class", lo.per_class, "Image folders: at most N images per class (0: all)");
-  app.add_flag("--synthetic", lo.synthetic, "Seeded random images of the published data set's full size (for timing)");
-  app.add_flag("--eval-train", eval_train, "Also measure training-set accuracy after each epoch");
-  app.add_flag("--quiet,-q", quiet, "No progress line");
-  app.add_flag("--list-policies", list, "List the policies this program was built with and exit");
+  program_options o;
+  add_program_options(app, o, all_protocols, detail::protocol_names<F>(), registry::ids(), "out/" + program);
+  o.data = F::default_data();
+  app.get_option("--data")->description("Folder with the data set: " + std::string(F::data_help));
+  const auto& policies = o.policies;
+  const auto& out = o.out;
+  const auto& data = o.data;
+  const auto& lo = o.lo;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -102,10 +77,10 @@ int run_program(int argc, char** argv) {
     return code == 0 ? 0 : exit_bad_input;
   }
   policy_options po;
-  po.threads = threads;
-  po.device = device;
-  po.out_dir = out;
-  if (list) {
+  po.threads = o.threads;
+  po.device = o.device;
+  po.out_dir = o.out;
+  if (o.list) {
     for (const auto& e : registry::entries()) {
       const std::string why = e.unavailable(po);
       std::cout << e.id << "  " << e.label(po) << (why.empty() ? "" : "  (unavailable here: " + why + ")") << '\n';
@@ -128,31 +103,7 @@ int run_program(int argc, char** argv) {
         chosen.push_back(e);
       }
     }
-    protocol proto = all_protocols.front();
-    for (const auto& p : all_protocols)
-      if (p.name == protocol_name) proto = p;
-    if (epochs) proto.epochs = epochs;
-    if (trials) proto.trials = trials;
-    if (batch) proto.batch_size = batch;
-    if (seed) proto.seed = seed;
-    if (!init.empty()) {
-      proto.init = parse_init_scheme(init);
-      for (auto& a : proto.arms) a.init.reset();
-    }
-    if (!optimizer.empty()) {
-      const auto opt = parse_optimizer(optimizer, lr, momentum);
-      proto.arms = {{describe(opt), opt}};
-    } else if (lr > 0) {
-      for (auto& a : proto.arms) {
-        std::visit([&](auto& o) { o.lr = lr; }, a.optimizer);
-        a.label = describe(a.optimizer);
-      }
-    }
-    if (train_samples) proto.train_samples = train_samples;
-    proto.evaluate_train = proto.evaluate_train || eval_train;
-    if (epochs || trials || batch || !optimizer.empty() || lr > 0 || train_samples || !init.empty() || lo.synthetic ||
-        lo.per_class)
-      proto.notes.insert(proto.notes.begin(), "Protocol '" + proto.name + "' with command-line changes.");
+    protocol proto = apply_program_options(all_protocols, o);
     check_writable(out);
     if (data.empty() && !lo.synthetic) {
       std::cerr << program << ": no data folder: pass --data DIR, " << F::data_help << '\n';
@@ -169,7 +120,7 @@ int run_program(int argc, char** argv) {
 
     run_options ro;
     ro.policy = po;
-    ro.quiet = quiet;
+    ro.quiet = o.quiet;
     ro.on_trial = [&](const trial_record& t) {
       std::cout << "trial " << t.trial << "/" << proto.trials << "  " << t.policy_label << "  " << t.arm << ": ";
       if (t.status == "ok")

@@ -28,15 +28,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <limits>
+#include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "../error.hpp"
 #include "../shape.hpp"
+#include "byte_input.hpp"
 #include "dataset.hpp"
 
 namespace cnnbench {
@@ -51,44 +52,48 @@ inline constexpr std::array<std::string_view, 10> cifar10_class_names{
     "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
 
 namespace detail {
-/// Appends the records of one CIFAR-10 binary file to d.pixels / d.labels (checked, see the header comment).
-inline void append_cifar10_file(const std::filesystem::path& path, dataset& d) {
-  const std::string p = path.string();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw io_error(p + ": file not found");
-  if (std::filesystem::is_directory(path, ec)) throw io_error(p + ": is a directory, not a CIFAR-10 batch file");
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw io_error(p + ": cannot read its size (" + ec.message() + ")");
+/// Appends the records of one CIFAR-10 binary input (a file or a buffer) to d.pixels / d.labels,
+/// reading one record at a time straight into place: it holds the records plus one record buffer.
+inline void append_cifar10(raw_input& in, dataset& d) {
+  const std::string& p = in.name();
+  const std::uint64_t size = in.size();
   if (size == 0)
     throw data_error(p + ": empty file (0 bytes), expected records of " + std::to_string(cifar10_record_bytes) + " bytes");
   if (size % cifar10_record_bytes != 0) {
-    const std::uintmax_t complete = size / cifar10_record_bytes;
+    const std::uint64_t complete = size / cifar10_record_bytes;
     throw data_error(p + ": size " + std::to_string(size) + " bytes is not a multiple of the record size " +
                      std::to_string(cifar10_record_bytes) + " bytes: " + std::to_string(complete) +
                      " complete records, then an incomplete record of " + std::to_string(size % cifar10_record_bytes) +
                      " bytes starting at offset " + std::to_string(complete * cifar10_record_bytes));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(p + ": cannot open for reading");
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size)
-    throw io_error(p + ": read " + std::to_string(in.gcount()) + " of its " + std::to_string(size) + " bytes");
-
-  const std::size_t records = bytes.size() / cifar10_record_bytes;
-  const std::size_t first_pixel = d.pixels.size();
-  d.pixels.resize(first_pixel + records * cifar10_pixel_bytes);
-  d.labels.reserve(d.labels.size() + records);
+  const std::uint64_t records = size / cifar10_record_bytes;
+  if (records > (std::numeric_limits<std::size_t>::max() - d.pixels.size()) / cifar10_pixel_bytes)
+    throw data_error(p + ": size " + std::to_string(size) + " bytes: more records than this machine can address");
+  const std::size_t first_pixel = d.pixels.size(), first_label = d.labels.size();
+  d.pixels.reserve(first_pixel + static_cast<std::size_t>(records) * cifar10_pixel_bytes);
+  d.labels.reserve(first_label + static_cast<std::size_t>(records));
+  std::array<std::uint8_t, cifar10_record_bytes> record{};
   for (std::size_t r = 0; r < records; ++r) {
     const std::size_t at = r * cifar10_record_bytes;
-    const std::uint8_t label = bytes[at];
-    if (label >= cifar10_classes)
+    const std::size_t got = in.read(record.data(), record.size());
+    if (got != record.size())
+      throw io_error(p + ": read " + std::to_string(at + got) + " of its " + std::to_string(size) + " bytes");
+    const std::uint8_t label = record[0];
+    if (label >= cifar10_classes) {
+      d.pixels.resize(first_pixel);
+      d.labels.resize(first_label);
       throw data_error(p + ": label " + std::to_string(label) + " at offset " + std::to_string(at) + " (record " +
                        std::to_string(r) + ") is not in 0.." + std::to_string(cifar10_classes - 1));
+    }
     d.labels.push_back(label);
-    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at + 1), cifar10_pixel_bytes,
-                d.pixels.begin() + static_cast<std::ptrdiff_t>(first_pixel + r * cifar10_pixel_bytes));
+    d.pixels.insert(d.pixels.end(), record.begin() + 1, record.end());
   }
+}
+
+/// The same for a file (see the header comment for the errors).
+inline void append_cifar10_file(const std::filesystem::path& path, dataset& d) {
+  raw_input in(path, path.string());
+  append_cifar10(in, d);
 }
 }  // namespace detail
 
@@ -108,6 +113,19 @@ inline dataset read_cifar10_batches(const std::vector<std::filesystem::path>& fi
   d.classes = cifar10_classes;
   d.norm = normalization::unit;
   for (const auto& f : files) detail::append_cifar10_file(f, d);
+  d.check();
+  return d;
+}
+
+/// The records of one CIFAR-10 binary file held in memory; `name` stands for the file in messages.
+inline dataset read_cifar10_bytes(std::span<const std::uint8_t> bytes, std::string name) {
+  dataset d;
+  d.name = name;
+  d.sample_shape = cifar10_sample_shape;
+  d.classes = cifar10_classes;
+  d.norm = normalization::unit;
+  detail::raw_input in(bytes, std::move(name));
+  detail::append_cifar10(in, d);
   d.check();
   return d;
 }

@@ -2,78 +2,56 @@
 //
 //   auto train = read_idx_dataset("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
 //                                 "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz");
+//   idx_file f = read_idx(std::span<const std::uint8_t>(bytes), "in-memory.gz", 1);  // from memory
 //
 // IDX: big-endian header, magic 0x00000803 (uint8, 3 dimensions: count, rows, cols) for images and
-// 0x00000801 (uint8, 1 dimension: count) for labels, then the bytes. Files ending in .gz are inflated
-// with zlib (the reader also accepts uncompressed files). Every failure names the file: io_error if it
-// cannot be opened; data_error for a corrupt or truncated gzip stream (with the compressed offset
-// reached), a wrong magic or dimension (with its offset and the expected value), a body shorter than
-// the header announces, or image and label counts that disagree.
+// 0x00000801 (uint8, 1 dimension: count) for labels, then the bytes. A file (or buffer) starting with
+// the gzip magic 1f 8b is inflated with zlib (several concatenated gzip members are one stream, as
+// gzip(1) reads them); anything else is read as it is.
+//
+// Bounded memory (hostile files): the reader streams. It reads the header, refuses an announced body
+// that the input cannot hold before allocating anything (a plain file: more bytes than the file has
+// after the header; a gzip file: more than deflate's maximum ratio, 1032:1 (zlib's deflate.c: a
+// 258-byte match costs at least 2 bits), times the compressed size), then reads exactly the announced
+// body and checks for trailing bytes with one bounded read of at most detail::idx_trailing_probe
+// bytes. It holds the body plus buffers of at most 256 KiB, whatever the input inflates to.
+//
+// Every failure names the file: io_error if it cannot be opened or read; data_error for a corrupt
+// or truncated gzip stream (with the compressed offset reached), bytes after the end of the gzip
+// stream that are not another gzip member, a wrong magic or dimension (with its offset and the
+// expected value), a zero dimension, an announced size the input cannot hold (the value and the
+// input's size), a body shorter than the header announces, bytes after the body ("N unexpected
+// bytes", or "more than N" when they exceed the probe), or image and label counts that disagree.
 #pragma once
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <limits>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "../error.hpp"
+#include "byte_input.hpp"
 #include "dataset.hpp"
 
 namespace cnnbench {
 
-/// The whole (inflated) content of a file; gzip is detected by its magic bytes 1f 8b.
-inline std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path) {
-  const std::string p = path.string();
-  if (!std::filesystem::exists(path)) throw io_error(p + ": file not found");
-  gzFile f = gzopen(p.c_str(), "rb");  // transparently reads plain files too
-  if (!f) throw io_error(p + ": cannot open for reading");
-  gzbuffer(f, 1 << 17);
-  std::vector<std::uint8_t> out;
-  std::vector<std::uint8_t> chunk(1 << 20);
-  for (;;) {
-    const int got = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()));
-    if (got < 0) {
-      int err = 0;
-      const char* msg = gzerror(f, &err);
-      const long offset = gzoffset(f);
-      const std::string what = p + ": corrupt gzip data near compressed offset " + std::to_string(offset) + " (" +
-                               (msg ? msg : "zlib error") + ")";
-      gzclose(f);
-      throw data_error(what);
-    }
-    if (got == 0) break;
-    out.insert(out.end(), chunk.begin(), chunk.begin() + got);
-  }
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  if (err == Z_BUF_ERROR) {  // zlib: "unexpected end of file"
-    const long compressed = gzoffset(f);
-    gzclose(f);
-    throw data_error(p + ": truncated gzip stream (ends at compressed offset " + std::to_string(compressed) +
-                     " without its end-of-stream marker)");
-  }
-  if (err != Z_OK && err != Z_STREAM_END) {
-    const std::string what = p + ": gzip stream error (" + (msg ? msg : "?") + ")";
-    gzclose(f);
-    throw data_error(what);
-  }
-  // zlib reports a stream cut short as a clean end: detect it through gzclose's status.
-  const long compressed = gzoffset(f);
-  const int closed = gzclose(f);
-  if (closed == Z_BUF_ERROR)
-    throw data_error(p + ": truncated gzip stream (ends at compressed offset " + std::to_string(compressed) +
-                     " without its end-of-stream marker)");
-  if (closed != Z_OK) throw data_error(p + ": gzip stream error on close (code " + std::to_string(closed) + ")");
-  return out;
-}
-
 namespace detail {
-inline std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
-  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+/// How many bytes after an IDX body are read to report trailing bytes (the bounded read).
+inline constexpr std::size_t idx_trailing_probe = 1 << 16;
+
+inline std::uint32_t be32(const std::uint8_t* b) {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
 }
+inline std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) { return be32(b.data() + at); }
 inline std::string hex32(std::uint32_t v) {
   static const char* digits = "0123456789abcdef";
   std::string s = "0x";
@@ -82,46 +60,109 @@ inline std::string hex32(std::uint32_t v) {
 }
 }  // namespace detail
 
+/// The whole (inflated) content of a file; gzip is detected by its magic bytes 1f 8b. Throws
+/// io_error / data_error (see the header comment), and data_error naming the file when the content
+/// exceeds `limit` bytes (only `limit` + 64 KiB are ever held).
+inline std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path,
+                                                 std::size_t limit = std::numeric_limits<std::size_t>::max()) {
+  detail::maybe_gzip_input in(detail::raw_input(path, path.string()));
+  std::vector<std::uint8_t> out;
+  std::vector<std::uint8_t> chunk(1 << 16);
+  for (;;) {
+    const std::size_t got = in.read(chunk.data(), chunk.size());
+    if (got > limit - out.size())
+      throw data_error(path.string() + ": content larger than the limit of " + std::to_string(limit) + " bytes");
+    out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    if (got < chunk.size()) return out;
+  }
+}
+
 /// IDX contents: dimensions and the uint8 body.
 struct idx_file {
   std::vector<std::uint32_t> dims;
   std::vector<std::uint8_t> data;
 };
 
-/// Reads an IDX file of uint8 with `rank` dimensions (3 for images, 1 for labels).
-inline idx_file read_idx(const std::filesystem::path& path, std::size_t rank) {
-  const std::string p = path.string();
-  auto bytes = read_maybe_gzip(path);
+namespace detail {
+inline idx_file read_idx_from(maybe_gzip_input& in, std::size_t rank) {
+  const std::string& p = in.raw().name();
+  if (rank < 1 || rank > 255) throw value_error(p + ": IDX rank " + std::to_string(rank) + " is not in 1..255");
   const std::size_t header = 4 + 4 * rank;
-  if (bytes.size() < 4) throw data_error(p + ": too short for an IDX header (" + std::to_string(bytes.size()) + " bytes)");
-  const std::uint32_t magic = detail::be32(bytes, 0), want = 0x00000800u | static_cast<std::uint32_t>(rank);
+  std::vector<std::uint8_t> head(header);
+  const std::size_t got = in.read(head.data(), header);
+  if (got < 4) throw data_error(p + ": too short for an IDX header (" + std::to_string(got) + " bytes)");
+  const std::uint32_t magic = be32(head.data()), want = 0x00000800u | static_cast<std::uint32_t>(rank);
   if (magic != want)
-    throw data_error(p + ": bad IDX magic " + detail::hex32(magic) + " at offset 0, expected " + detail::hex32(want) +
-                     " (uint8, " + std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") + ")");
-  if (bytes.size() < header)
-    throw data_error(p + ": truncated IDX header: " + std::to_string(bytes.size()) + " bytes, expected " +
-                     std::to_string(header));
+    throw data_error(p + ": bad IDX magic " + hex32(magic) + " at offset 0, expected " + hex32(want) + " (uint8, " +
+                     std::to_string(rank) + " dimension" + (rank == 1 ? "" : "s") + ")");
+  if (got < header)
+    throw data_error(p + ": truncated IDX header: " + std::to_string(got) + " bytes, expected " + std::to_string(header));
   idx_file f;
   for (std::size_t i = 0; i < rank; ++i) {
-    f.dims.push_back(detail::be32(bytes, 4 + 4 * i));
+    f.dims.push_back(be32(head.data() + 4 + 4 * i));
     if (f.dims.back() == 0)
       throw data_error(p + ": dimension " + std::to_string(i) + " at offset " + std::to_string(4 + 4 * i) + " is 0");
   }
-  std::size_t body = 1;
+  // The announced body, refused before allocating when the input cannot hold it.
+  const std::uint64_t input = in.raw().size();
+  const std::uint64_t can_hold = in.gzip() ? (input > std::numeric_limits<std::uint64_t>::max() / deflate_max_ratio
+                                                   ? std::numeric_limits<std::uint64_t>::max()
+                                                   : input * deflate_max_ratio)
+                                           : input - std::min<std::uint64_t>(input, header);
+  std::uint64_t body = 1;
+  bool overflow = false;
   for (const std::uint32_t d : f.dims) {
-    if (d > std::numeric_limits<std::size_t>::max() / body)
-      throw data_error(p + ": the dimensions at offset 4 announce more than 2^64 bytes (the file has " +
-                       std::to_string(bytes.size() - header) + " after offset " + std::to_string(header) + ")");
+    if (d > std::numeric_limits<std::uint64_t>::max() / body) overflow = true;
+    if (overflow) break;
     body *= d;
   }
-  if (bytes.size() - header < body)
+  const std::string dims_at = "the dimensions at offset 4 announce ";
+  if (overflow)
+    throw data_error(p + ": " + dims_at + "more than 2^64 bytes (the file has " + std::to_string(input) + " bytes)");
+  if (body > can_hold) {
+    if (in.gzip())
+      throw data_error(p + ": truncated IDX body: header announces " + std::to_string(body) + " bytes after offset " +
+                       std::to_string(header) + ", more than the file's " + std::to_string(input) +
+                       " compressed bytes can inflate to (deflate's ratio is at most " + std::to_string(deflate_max_ratio) + ":1)");
     throw data_error(p + ": truncated IDX body: header announces " + std::to_string(body) + " bytes after offset " +
-                     std::to_string(header) + ", file has " + std::to_string(bytes.size() - header));
-  if (bytes.size() - header > body)
-    throw data_error(p + ": " + std::to_string(bytes.size() - header - body) + " unexpected bytes after the IDX body at offset " +
-                     std::to_string(header + body));
-  f.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+                     std::to_string(header) + ", file has " + std::to_string(can_hold));
+  }
+  if (body > std::numeric_limits<std::size_t>::max() / 2)
+    throw data_error(p + ": " + dims_at + std::to_string(body) + " bytes, more than this machine can address");
+  // Read the body in chunks, growing the buffer only as data arrives (a gzip stream that ends early
+  // never makes it allocate the whole announced size).
+  const std::size_t n = static_cast<std::size_t>(body);
+  std::size_t have = 0;
+  while (have < n) {
+    const std::size_t step = std::min(n - have, std::max<std::size_t>(have, std::size_t{1} << 20));
+    f.data.resize(have + step);
+    const std::size_t k = in.read(f.data.data() + have, step);
+    have += k;
+    if (k < step) break;
+  }
+  if (have < n)
+    throw data_error(p + ": truncated IDX body: header announces " + std::to_string(body) + " bytes after offset " +
+                     std::to_string(header) + ", file has " + std::to_string(have));
+  std::vector<std::uint8_t> probe(idx_trailing_probe + 1);
+  const std::size_t extra = in.read(probe.data(), probe.size());
+  if (extra > 0)
+    throw data_error(p + ": " + (extra > idx_trailing_probe ? "more than " + std::to_string(idx_trailing_probe) : std::to_string(extra)) +
+                     " unexpected bytes after the IDX body at offset " + std::to_string(header + body));
   return f;
+}
+}  // namespace detail
+
+/// Reads an IDX file of uint8 with `rank` dimensions (3 for images, 1 for labels). Throws
+/// io_error, data_error (see the header comment), value_error for a rank outside 1..255.
+inline idx_file read_idx(const std::filesystem::path& path, std::size_t rank) {
+  detail::maybe_gzip_input in(detail::raw_input(path, path.string()));
+  return detail::read_idx_from(in, rank);
+}
+
+/// The same from bytes in memory (plain or gzip); `name` stands for the file in messages.
+inline idx_file read_idx(std::span<const std::uint8_t> bytes, std::string_view name, std::size_t rank) {
+  detail::maybe_gzip_input in(detail::raw_input(bytes, std::string(name)));
+  return detail::read_idx_from(in, rank);
 }
 
 /// An image dataset from an IDX image file and an IDX label file (1 channel, labels < classes).

@@ -50,6 +50,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -77,6 +78,11 @@
 #endif
 
 namespace cnnbench {
+
+/// The largest image decoded, in pixels (width x height): 2 x Pillow's Image.MAX_IMAGE_PIXELS
+/// (89,478,485), the size at which Pillow raises DecompressionBombError. A header announcing more is
+/// refused before anything is allocated for it.
+inline constexpr std::uint64_t max_image_pixels = 2 * 89'478'485ull;
 
 /// The file extensions read as images (lower case; the comparison ignores case).
 inline const std::vector<std::string>& image_extensions() {
@@ -145,6 +151,7 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& p)
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(p, ec);
   if (ec) throw io_error(p.string() + ": cannot read its size (" + ec.message() + ")");
+  if (size > 0x7fffffff) throw data_error(p.string() + ": file too large to decode (" + std::to_string(size) + " bytes)");
   std::ifstream in(p, std::ios::binary);
   if (!in) throw io_error(p.string() + ": cannot open for reading");
   std::vector<std::uint8_t> b(static_cast<std::size_t>(size));
@@ -154,24 +161,46 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& p)
   return b;
 }
 
-/// Empty if the JPEG's marker structure runs to an end-of-image marker (FF D9), else why not.
+/// Empty if the JPEG's marker structure runs to an end-of-image marker (FF D9) and its Huffman
+/// tables are well-formed, else what is wrong, starting "truncated JPEG: " or "corrupt JPEG: ".
+/// `after_soi`: the offset after the start-of-image marker (FF D8, possibly after more FF bytes).
 /// (stb_image decodes a JPEG cut short without complaint, padding the missing part; libjpeg warns
-/// "Premature end of JPEG file" and Pillow refuses it: "image file is truncated".)
-inline std::string jpeg_truncation(const std::vector<std::uint8_t>& b) {
+/// "Premature end of JPEG file" and Pillow refuses it: "image file is truncated". And stb_image of
+/// 2022-09 (Debian 12's libstb-dev) writes past its 257-entry size table when a DHT segment's 16
+/// code counts add up to more than 256, the most a JPEG Huffman table can hold (ITU T.81 B.2.4.2):
+/// found by tests/fuzz/fuzz_image, refused here before stb_image sees it.)
+inline std::string jpeg_problem(std::span<const std::uint8_t> b, std::size_t after_soi = 2) {
   const std::size_t n = b.size();
-  std::size_t pos = 2;  // after SOI
+  std::size_t pos = after_soi;
   while (pos < n) {
-    if (b[pos] != 0xFF) return {};  // not a marker: malformed, stb_image reports it
+    if (b[pos] != 0xFF) {  // not a marker: skipped, as stb_image skips bytes between markers
+      ++pos;
+      continue;
+    }
     while (pos < n && b[pos] == 0xFF) ++pos;  // fill bytes
     if (pos >= n) break;
     const std::uint8_t marker = b[pos++];
     if (marker == 0xD9) return {};
     if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
-    if (pos + 2 > n) return "the file ends inside the header of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2);
+    if (pos + 2 > n) return "truncated JPEG: the file ends inside the header of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2);
     const std::size_t len = (std::size_t{b[pos]} << 8) | b[pos + 1];
     if (pos + len > n)
-      return "the segment of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2) + " runs past the end (" +
+      return "truncated JPEG: the segment of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2) + " runs past the end (" +
              std::to_string(n) + " bytes)";
+    if (marker == 0xC4) {  // DHT: tables of (class/id, 16 code counts, the symbols)
+      // Walked as stb_image walks it: while the segment length left is positive, even when the
+      // last table runs past the segment's end.
+      long left = static_cast<long>(len) - 2;
+      for (std::size_t t = pos + 2; left > 0 && t < n;) {
+        std::size_t codes = 0;
+        for (std::size_t i = 1; i <= 16 && t + i < n; ++i) codes += b[t + i];
+        if (codes > 256)
+          return "corrupt JPEG: the Huffman table at offset " + std::to_string(t) + " (in the DHT segment at offset " +
+                 std::to_string(pos - 2) + ") declares " + std::to_string(codes) + " codes, at most 256 are possible";
+        t += 17 + codes;
+        left -= static_cast<long>(17 + codes);
+      }
+    }
     pos += len;
     if (marker == 0xDA) {  // entropy-coded data up to the next marker that is not a stuffed byte or RSTn
       while (pos < n) {
@@ -188,29 +217,105 @@ inline std::string jpeg_truncation(const std::vector<std::uint8_t>& b) {
       }
     }
   }
-  return "no end-of-image marker (FF D9) in its " + std::to_string(n) + " bytes: the file is cut short";
+  return "truncated JPEG: no end-of-image marker (FF D9) in its " + std::to_string(n) + " bytes: the file is cut short";
 }
 
-/// Decodes one image file to `out` (out.c x out.h x out.w, CHW), records its source shape and
-/// whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
-inline void load_image_into(const std::filesystem::path& p, shape out, std::uint8_t* dst, shape& source, int& conv_from) {
-  const std::vector<std::uint8_t> bytes = read_whole_file(p);
-  if (bytes.empty()) throw data_error(p.string() + ": empty file (0 bytes), not an image");
-  if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
-    if (const std::string why = jpeg_truncation(bytes); !why.empty()) throw data_error(p.string() + ": truncated JPEG: " + why);
-  if (bytes.size() > 0x7fffffff) throw data_error(p.string() + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
+/// Empty if every PNG chunk's declared length fits in the file, else what is wrong ("truncated PNG:
+/// ..."). (stb_image allocates an IDAT chunk's declared length, up to 2 GiB, before reading it: a
+/// 100-byte file made it allocate 1.4 GB; found by tests/fuzz/fuzz_image.)
+inline std::string png_problem(std::span<const std::uint8_t> b) {
+  const std::size_t n = b.size();
+  for (std::size_t pos = 8; pos + 8 <= n;) {
+    const std::size_t len = (std::size_t{b[pos]} << 24) | (std::size_t{b[pos + 1]} << 16) | (std::size_t{b[pos + 2]} << 8) | b[pos + 3];
+    std::string type;
+    for (std::size_t i = 4; i < 8; ++i) type += std::isprint(b[pos + i]) ? static_cast<char>(b[pos + i]) : '?';
+    if (len > n - pos - 8 || n - pos - 8 - len < 4)
+      return "truncated PNG: chunk '" + type + "' at offset " + std::to_string(pos) + " declares " + std::to_string(len) +
+             " bytes of data (and a 4-byte CRC), the file has " + std::to_string(n - pos - 8) + " after its header";
+    if (type == "IEND") break;
+    pos += 12 + len;
+  }
+  return {};
+}
+
+/// Empty if a binary PNM (P5 grey, P6 RGB) is well-formed as far as stb_image relies on it, else what
+/// is wrong: a header number (width, height, maximum value) of more than 9 digits ("corrupt PNM:
+/// ..."; stb_image parses them into an int without an overflow check, undefined behaviour), or
+/// fewer data bytes than the header announces ("truncated PNM: ..."; stb_image ignores the short
+/// read and returns its uninitialised buffer as pixels). Both found by tests/fuzz/fuzz_image.
+inline std::string pnm_problem(std::span<const std::uint8_t> b) {
+  std::size_t pos = 2;
+  std::uint64_t v[3] = {0, 0, 0};
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {  // blanks and comments, as stb_image skips them
+      while (pos < b.size() && std::isspace(b[pos])) ++pos;
+      if (pos < b.size() && b[pos] == '#') {
+        while (pos < b.size() && b[pos] != '\n' && b[pos] != '\r') ++pos;
+        continue;
+      }
+      break;
+    }
+    const std::size_t first = pos;
+    while (pos < b.size() && b[pos] >= '0' && b[pos] <= '9') v[number] = v[number] * 10 + (b[pos++] - '0');
+    if (pos - first > 9)
+      return "corrupt PNM: the header number at offset " + std::to_string(first) + " has " + std::to_string(pos - first) +
+             " digits (at most 9)";
+    // (No digits: stb_image reads 0, as here.)
+  }
+  ++pos;  // the character after the last number (stb_image has read it), then the data
+  const std::uint64_t channels = b[1] == '5' ? 1 : 3, sample = v[2] > 255 ? 2 : 1;
+  const std::uint64_t need = v[0] * v[1] * channels * sample;  // at most (10^9)^2 * 6 < 2^64
+  const std::uint64_t have = pos < b.size() ? b.size() - pos : 0;
+  if (need > have)
+    return "truncated PNM: the header announces " + std::to_string(v[0]) + "x" + std::to_string(v[1]) + " pixels of " +
+           std::to_string(channels * sample) + " bytes, the file has " + std::to_string(have) + " bytes of data after offset " +
+           std::to_string(pos);
+  return {};
+}
+
+/// The checks made before stb_image sees the bytes (empty file, JPEG and PNG structure, size), then
+/// the shape the header announces ({channels, height, width}, as stbi_info_from_memory reports it;
+/// all 0 when stb_image cannot tell), refused above max_image_pixels. Throws data_error naming `name`.
+inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::string& name) {
+  if (bytes.empty()) throw data_error(name + ": empty file (0 bytes), not an image");
+  // A JPEG as stb_image recognises one: FF, any number of FF fill bytes, D8 (SOI).
+  std::size_t soi = 0;
+  while (soi < bytes.size() && bytes[soi] == 0xFF) ++soi;
+  if (soi >= 1 && soi < bytes.size() && bytes[soi] == 0xD8)
+    if (const std::string why = jpeg_problem(bytes, soi + 1); !why.empty()) throw data_error(name + ": " + why);
+  static constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+  if (bytes.size() >= 8 && std::equal(png_signature, png_signature + 8, bytes.begin()))
+    if (const std::string why = png_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6'))
+    if (const std::string why = pnm_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
+  if (bytes.size() > 0x7fffffff) throw data_error(name + ": file too large to decode (" + std::to_string(bytes.size()) + " bytes)");
+  // The size the header announces, refused before stb_image allocates for it.
+  int iw = 0, ih = 0, in = 0;
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &in)) return shape{0, 0, 0};
+  if (static_cast<std::uint64_t>(iw) * static_cast<std::uint64_t>(ih) > max_image_pixels)
+    throw data_error(name + ": the header announces " + std::to_string(iw) + "x" + std::to_string(ih) + " pixels, more than the limit of " +
+                     std::to_string(max_image_pixels) + " (Pillow's decompression-bomb limit)");
+  return shape{static_cast<std::size_t>(in), static_cast<std::size_t>(ih), static_cast<std::size_t>(iw)};
+}
+
+/// Decodes one image held in memory to `out` (out.c x out.h x out.w, CHW), records its source shape
+/// and whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
+/// `name` is the file the bytes came from, for the messages.
+inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::string& name, shape out, std::uint8_t* dst,
+                              shape& source, int& conv_from) {
+  checked_image_info(bytes, name);
   int w = 0, h = 0, n = 0;
   stbi_uc* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
   if (px == nullptr) {
     const char* why = stbi_failure_reason();
-    throw data_error(p.string() + ": cannot decode image (stb_image: " + (why ? why : "unknown reason") + ")");
+    throw data_error(name + ": cannot decode image (stb_image: " + (why ? why : "unknown reason") + ")");
   }
   struct guard {
     stbi_uc* p;
     ~guard() { stbi_image_free(p); }
   } g{px};
   if (w <= 0 || h <= 0 || n < 1 || n > 4)
-    throw data_error(p.string() + ": decoded to an unusable image (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
+    throw data_error(name + ": decoded to an unusable image (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
                      std::to_string(n) + " channels)");
   source = shape{static_cast<std::size_t>(n), static_cast<std::size_t>(h), static_cast<std::size_t>(w)};
   const int oc = static_cast<int>(out.c);
@@ -228,6 +333,12 @@ inline void load_image_into(const std::filesystem::path& p, shape out, std::uint
     }
   }
   resize_bilinear(chw.data(), oc, h, w, dst, static_cast<int>(out.h), static_cast<int>(out.w));
+}
+
+/// The same for a file (read whole: image files are small, and their size is checked first).
+inline void load_image_into(const std::filesystem::path& p, shape out, std::uint8_t* dst, shape& source, int& conv_from) {
+  const std::vector<std::uint8_t> bytes = read_whole_file(p);
+  decode_image_into(bytes, p.string(), out, dst, source, conv_from);
 }
 
 inline void check_output_shape(shape out, const std::string& who) {
@@ -261,6 +372,19 @@ inline std::vector<std::uint8_t> load_image(const std::filesystem::path& file, s
   shape src;
   int conv = 0;
   detail::load_image_into(file, out, px.data(), src, conv);
+  if (source) *source = src;
+  return px;
+}
+
+/// One image held in memory (the bytes of an image file), decoded, converted and resized exactly as
+/// load_image does; `name` stands for the file in messages. Throws data_error / value_error.
+inline std::vector<std::uint8_t> decode_image(std::span<const std::uint8_t> bytes, const std::string& name, shape out,
+                                              shape* source = nullptr) {
+  detail::check_output_shape(out, name);
+  std::vector<std::uint8_t> px(out.size());
+  shape src;
+  int conv = 0;
+  detail::decode_image_into(bytes, name, out, px.data(), src, conv);
   if (source) *source = src;
   return px;
 }
