@@ -13,11 +13,20 @@
 //   static data_split load(const std::filesystem::path& dir, const protocol&, const load_options&);
 //                                                          throws io_error / data_error naming the file
 // Exit codes: 0 done (diverged trials are reported, not fatal), 2 bad input (missing or corrupt data,
-// unwritable --out, unknown policy or option, a loss that does not fit), 1 anything unexpected.
+// unwritable --out, --out inside --data, unknown policy or option, zero epochs/trials/batch, a batch no
+// complete batch fits, a loss that does not fit, a checkpoint of another run or an unfinished one
+// without --resume), 1 anything unexpected. Warnings (the run goes on): more --threads than hardware
+// threads, a batch larger than the training set.
+// Every run checkpoints after each epoch into <--out>/checkpoint (bench/checkpoint.hpp); --resume
+// continues it with bit-identical results.
 // The default policy set is every policy the program was built with that can run on this machine,
 // so the first run is a side-by-side comparison.
 #pragma once
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <thread>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +38,7 @@
 
 #include "../error.hpp"
 #include "../init.hpp"
+#include "checkpoint.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
 #include "report.hpp"
@@ -67,7 +77,7 @@ int run_program(int argc, char** argv) {
   double lr = 0, momentum = -1;
   std::uint64_t seed = 0;
   int threads = 0, device = 0;
-  bool quiet = false, list = false, eval_train = false;
+  bool quiet = false, list = false, eval_train = false, resume = false, save_weights = false;
   load_options lo;
   std::vector<std::string> protocol_ids;
   for (const auto& p : all_protocols) protocol_ids.push_back(p.name);
@@ -75,19 +85,24 @@ int run_program(int argc, char** argv) {
                  "Policies to compare (comma-separated; default: every one this build has that can run here): " + registry::ids())
       ->delimiter(',');
   app.add_option("--protocol", protocol_name, "Protocol: " + detail::protocol_names<F>())->check(CLI::IsMember(protocol_ids));
-  app.add_option("--epochs", epochs, "Epochs per trial (default: the protocol's)");
-  app.add_option("--trials", trials, "Trials (default: the protocol's)");
-  app.add_option("--batch", batch, "Mini-batch size (default: the protocol's)");
+  const auto at_least_one = CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max());
+  app.add_option("--epochs", epochs, "Epochs per trial, >= 1 (default: the protocol's)")->check(at_least_one);
+  app.add_option("--trials", trials, "Trials, >= 1 (default: the protocol's)")->check(at_least_one);
+  app.add_option("--batch", batch, "Mini-batch size, >= 1 (default: the protocol's)")->check(at_least_one);
   app.add_option("--optimizer", optimizer, "One of the optimizer presets (default: the protocol's arms)")
       ->check(CLI::IsMember(optimizer_names()));
   app.add_option("--lr", lr, "Learning rate (with --optimizer, or for every arm; default: the optimizer's)");
   app.add_option("--momentum", momentum, "Momentum for sgd (default 0.9) and rmsprop (default 0)");
   app.add_option("--init", init, "Initialisation scheme: glorot_uniform, he_uniform, torch_default, ... (default: the protocol's)");
   app.add_option("--seed", seed, "Seed of the first trial (trial t uses seed + t; default: the protocol's)");
-  app.add_option("--threads", threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", threads, "CPU threads (0: all cores; more than the cores is allowed, with a warning)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", device, "GPU index for the GPU policies");
   app.add_option("--data", data, "Folder with the data set: " + std::string(F::data_help));
-  app.add_option("--out", out, "Folder for report.md, results.csv, results.json and the plots");
+  app.add_option("--out", out, "Folder for report.md, results.csv, results.json, the plots and checkpoint/ (not inside --data)");
+  app.add_flag("--resume", resume,
+               "Continue the run checkpointed in --out/checkpoint (same options; a finished run just rewrites the reports)");
+  app.add_flag("--save-weights", save_weights, "Also write each job's final weights to --out/weights/ (network::save's format)");
   app.add_option("--train-samples", train_samples, "Train on the first N training images only (0: the protocol's)");
   app.add_option("--per-class", lo.per_class, "Image folders: at most N images per class (0: all)");
   app.add_flag("--synthetic", lo.synthetic, "Seeded random images of the published data set's full size (for timing)");
@@ -149,7 +164,27 @@ int run_program(int argc, char** argv) {
     if (epochs || trials || batch || !optimizer.empty() || lr > 0 || train_samples || !init.empty() || lo.synthetic ||
         lo.per_class)
       proto.notes.insert(proto.notes.begin(), "Protocol '" + proto.name + "' with command-line changes.");
+    // --out inside the data folder is refused: reports and checkpoints must not mix with (or clobber) the data.
+    if (!data.empty() && std::filesystem::is_directory(data)) {
+      std::error_code ec;
+      const auto d = std::filesystem::weakly_canonical(data, ec);
+      const auto o = std::filesystem::weakly_canonical(std::filesystem::absolute(out), ec);
+      const auto [end, _] = std::mismatch(d.begin(), d.end(), o.begin(), o.end());
+      if (!ec && end == d.end()) {
+        std::cerr << program << ": --out " << out << " is inside the data folder " << data.string()
+                  << ": choose an output folder outside the data\n";
+        return exit_bad_input;
+      }
+    }
+    if (const unsigned cores = std::thread::hardware_concurrency(); cores > 0 && threads > static_cast<int>(cores))
+      std::cerr << program << ": warning: --threads " << threads << " is more than the " << cores
+                << " hardware threads of this machine: threads will share cores (allowed; timings suffer)\n";
     check_writable(out);
+    if (const auto cp_dir = std::filesystem::path(out) / "checkpoint"; !resume && run_checkpoint<Net, In>::holds_unfinished_run(cp_dir)) {
+      std::cerr << program << ": " << (cp_dir / "checkpoint.json").string()
+                << " holds an unfinished run: pass --resume to continue it, or remove " << cp_dir.string() << " to start again\n";
+      return exit_bad_input;
+    }
     if (data.empty() && !lo.synthetic) {
       std::cerr << program << ": no data folder: pass --data DIR, " << F::data_help << '\n';
       return exit_bad_input;
@@ -175,7 +210,35 @@ int run_program(int argc, char** argv) {
         std::cout << t.status << ": " << t.detail << '\n';
       std::cout.flush();
     };
-    const auto result = run_trials<Net, In>(proto, split.train, split.test, chosen, ro);
+    const std::size_t train_images = proto.train_samples ? std::min(proto.train_samples, split.train.size()) : split.train.size();
+    if (proto.batch_size > train_images) {
+      if (proto.drop_last) {
+        std::cerr << program << ": batch size " << proto.batch_size << " is larger than the " << train_images
+                  << " training images, and protocol " << proto.name
+                  << " trains on complete batches only: no batch would be trained (lower --batch)\n";
+        return exit_bad_input;
+      }
+      std::cerr << program << ": warning: batch size " << proto.batch_size << " is larger than the " << train_images
+                << " training images: each epoch is one batch of " << train_images << "\n";
+    }
+    const trial_runner<Net, In> runner(proto, split.train, split.test, chosen, ro);
+    std::vector<std::string> ids, labels;
+    for (const auto* e : chosen) {
+      ids.push_back(e->id);
+      labels.push_back(e->label(po));
+    }
+    run_checkpoint<Net, In> cp(std::filesystem::path(out) / "checkpoint",
+                               run_fingerprint<Net, In>(program, runner.result(), ids, labels, ro, split.train, split.test));
+    if (resume && cp.load()) {
+      std::cerr << program << ": resuming from " << cp.file().string() << ": " << cp.finished_jobs() << " of "
+                << runner.plan().size() << " job(s) finished" << (cp.finished() ? " (the run had finished: rewriting the reports)" : "")
+                << '\n';
+    } else {
+      if (resume) std::cerr << program << ": --resume: no checkpoint in " << cp.folder().string() << ", starting the run\n";
+      cp.start();
+    }
+    const auto result = run_trials_resumable<Net, In>(runner, cp, quiet, ro.on_trial,
+                                                      save_weights ? std::filesystem::path(out) / "weights" : std::filesystem::path());
     const auto files = write_reports(result, out);
 
     std::cout << '\n' << markdown_table(result) << '\n';
