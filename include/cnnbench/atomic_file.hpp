@@ -2,6 +2,7 @@
 //
 //   write_file_atomically("out/results.json", text);       // a report
 //   atomic_file f("s1.cnnbench"); f.write(bytes, n); f.commit();   // a weight file, piece by piece
+//   write_files_atomically({{"report.md", md}, {"results.json", js}});  // all replaced, or none
 //
 // The bytes go to a temporary file in the same folder (".<name>.tmp-<pid>", so a rename cannot cross
 // file systems), are flushed to the disk (fsync), and the temporary file is then renamed over the
@@ -20,8 +21,11 @@
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "error.hpp"
 
@@ -56,12 +60,19 @@ class atomic_file {
   }
   void write(std::string_view s) { write(s.data(), s.size()); }
 
-  /// Flushes to the disk and renames the temporary file over the target. Throws io_error.
-  void commit() {
+  /// Flushes the bytes to the disk and closes the temporary file (the write errors of a full disk that
+  /// the file system reports late come here), without replacing the target yet: a caller that writes
+  /// several files finishes them all before it commits any. Throws io_error.
+  void finish() {
+    if (fd_ < 0) return;
     if (::fsync(fd_) != 0) fail("cannot write (fsync)");
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) fail("cannot write (close)");
+  }
+  /// finish(), then renames the temporary file over the target. Throws io_error.
+  void commit() {
+    finish();
     if (std::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot replace the file");
     committed_ = true;
     // The rename is durable once the folder is synced (best effort: some file systems refuse it).
@@ -97,6 +108,18 @@ inline void write_file_atomically(const std::filesystem::path& target, std::stri
   atomic_file f(target);
   f.write(text);
   f.commit();
+}
+
+/// Replaces several files, each atomically, and none of them unless every one could be written (a full
+/// disk while writing the third leaves all of them as they were). Throws io_error naming the file.
+inline void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files) {
+  std::vector<std::unique_ptr<atomic_file>> pending;
+  for (const auto& [path, text] : files) {
+    pending.push_back(std::make_unique<atomic_file>(path));
+    pending.back()->write(text);
+    pending.back()->finish();
+  }
+  for (auto& f : pending) f->commit();
 }
 
 }  // namespace cnnbench

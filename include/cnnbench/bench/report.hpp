@@ -17,8 +17,9 @@
 //              output folder, stdout and stderr to gnuplot.log there), so any folder name is safe;
 //              the script names its files relative to that folder, so the folder can be moved.
 // Units in the files: seconds, bytes, fractions; the Markdown shows hh:mm:ss, MiB and 4 decimals.
-// Every file is written atomically (atomic_file.hpp; gnuplot draws into temporary files that are renamed
-// when it succeeds): a full disk or a kill leaves the previous version of each file, never half of one.
+// Every file is written atomically (atomic_file.hpp), the text files together (all replaced or none), and
+// gnuplot draws into temporary files that are renamed when it succeeds: a full disk or a kill leaves the
+// previous version of each file, never half of one.
 // Throws io_error naming a file that cannot be written and why.
 #pragma once
 #include <fcntl.h>
@@ -318,9 +319,6 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   f.plot_script = dir / "learning_curves.gp";
   f.plot_png = dir / "learning_curves.png";
   f.plot_svg = dir / "learning_curves.svg";
-  detail::write_file(f.markdown, markdown_report(r));
-  detail::write_file(f.csv, csv_report(r));
-  detail::write_file(f.json, json_report(r).dump(1) + "\n");
 
   // Learning curves: mean over the finished trials of each (policy, arm), per epoch.
   std::ostringstream dat;
@@ -345,7 +343,6 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
       if (c == '"') c = '\'';
     titles.push_back(title);
   }
-  detail::write_file(f.plot_data, dat.str());
   auto plots = [&](const char* column, int col) {
     std::string cmd = "plot ";
     for (std::size_t i = 0; i < titles.size(); ++i)
@@ -368,7 +365,12 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
     }
     return gp.str();
   };
-  detail::write_file(f.plot_script, script("learning_curves.png", "learning_curves.svg"));
+  // The text files are replaced together: all of them, or (a full disk) none.
+  write_files_atomically({{f.markdown, markdown_report(r)},
+                          {f.csv, csv_report(r)},
+                          {f.json, json_report(r).dump(1) + "\n"},
+                          {f.plot_data, dat.str()},
+                          {f.plot_script, script("learning_curves.png", "learning_curves.svg")}});
   if (titles.empty()) {
     f.plot_note = "no finished trial to plot";
   } else {
