@@ -41,3 +41,42 @@ if(NOT CNNBENCH_WITH_LIBTORCH STREQUAL "OFF")
     set(CNNBENCH_HAVE_LIBTORCH ON)
   endif()
 endif()
+
+# ---- MPI: cnnbench::mpi (trials over ranks, exec::data_parallel) ---------------------------------
+# The C API only: MPI_CXX_SKIP_MPICXX keeps Open MPI's deprecated C++ bindings (libmpi_cxx) out.
+set(CNNBENCH_HAVE_MPI OFF)
+if(NOT CNNBENCH_WITH_MPI STREQUAL "OFF")
+  set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "cnnbench uses MPI's C API only")
+  if(CNNBENCH_WITH_MPI STREQUAL "ON")
+    find_package(MPI REQUIRED COMPONENTS CXX)
+  else()
+    find_package(MPI QUIET COMPONENTS CXX)
+  endif()
+  if(MPI_CXX_FOUND)
+    add_library(cnnbench_mpi INTERFACE)
+    add_library(cnnbench::mpi ALIAS cnnbench_mpi)
+    set_target_properties(cnnbench_mpi PROPERTIES EXPORT_NAME mpi)
+    target_link_libraries(cnnbench_mpi INTERFACE cnnbench_harness MPI::MPI_CXX)
+    target_compile_definitions(cnnbench_mpi INTERFACE CNNBENCH_WITH_MPI=1)
+    set(CNNBENCH_HAVE_MPI ON)
+  endif()
+endif()
+
+# ---- NCCL: cnnbench::nccl (exec::data_parallel over exec::cudnn) ---------------------------------
+# NCCL ships no CMake config; it is looked for beside the CUDA toolkit (cuda-13 installs nccl.h and
+# libnccl.so there) or in the system paths.
+set(CNNBENCH_HAVE_NCCL OFF)
+if(CNNBENCH_HAVE_MPI AND CNNBENCH_HAVE_CUDA)
+  find_path(CNNBENCH_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+  find_library(CNNBENCH_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
+  if(CNNBENCH_NCCL_INCLUDE_DIR AND CNNBENCH_NCCL_LIBRARY)
+    add_library(cnnbench_nccl INTERFACE)
+    add_library(cnnbench::nccl ALIAS cnnbench_nccl)
+    set_target_properties(cnnbench_nccl PROPERTIES EXPORT_NAME nccl)
+    target_link_libraries(cnnbench_nccl INTERFACE cnnbench_mpi cnnbench_cuda "$<BUILD_INTERFACE:${CNNBENCH_NCCL_LIBRARY}>"
+                                                  "$<INSTALL_INTERFACE:nccl>")
+    target_include_directories(cnnbench_nccl SYSTEM INTERFACE "$<BUILD_INTERFACE:${CNNBENCH_NCCL_INCLUDE_DIR}>")
+    target_compile_definitions(cnnbench_nccl INTERFACE CNNBENCH_WITH_NCCL=1)
+    set(CNNBENCH_HAVE_NCCL ON)
+  endif()
+endif()

@@ -15,12 +15,14 @@
 #   gnuplot-nox                  learning-curve plots
 #   libstb-dev                   stb_image: decodes the JPEG/PNG files of image folders (data/image_folder.hpp,
 #                                header-only use of /usr/include/stb/stb_image.h)
+#   libopenmpi-dev openmpi-bin   Open MPI: trials over ranks and exec::data_parallel (cnnbench::mpi), its tests
+#                                run under mpirun -np 2
 #   python3-pil                  Pillow: the independent reference for the image resize and augmentations in the
 #                                tests (tests/scripts/pillow_image_reference.py)
 set -euo pipefail
 packages=(g++ cmake ninja-build make libeigen3-dev zlib1g-dev xtensor-dev xtl-dev nlohmann-json3-dev libcli11-dev
           catch2 libbenchmark-dev python3 python3-numpy python3-torch libopenblas0-pthread libtorch-dev dataset-fashion-mnist
-          gnuplot-nox libstb-dev python3-pil)
+          gnuplot-nox libstb-dev python3-pil libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

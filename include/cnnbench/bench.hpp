@@ -1,6 +1,7 @@
 // cnnbench/bench.hpp: the benchmark harness: protocols, the trial runner, checkpoints, metrics and reports.
 #pragma once
 #include "bench/checkpoint.hpp"
+#include "bench/distributed.hpp"
 #include "bench/metrics.hpp"
 #include "bench/program.hpp"
 #include "bench/progress.hpp"

@@ -29,9 +29,11 @@
 #include <thread>
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,7 @@
 #include "../error.hpp"
 #include "../init.hpp"
 #include "checkpoint.hpp"
+#include "distributed.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
 #include "report.hpp"
@@ -51,6 +54,13 @@ namespace cnnbench::bench {
 inline constexpr int exit_bad_input = 2;
 
 namespace detail {
+/// Whether an MPI launcher (mpirun, srun with PMI/PMIx) started this process: the same test as
+/// cnnbench::mpi::launched_by_mpirun, without naming MPI.
+inline bool started_by_mpi_launcher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
 template <class F>
 std::string protocol_names() {
   std::string s;
@@ -221,24 +231,38 @@ int run_program(int argc, char** argv) {
       std::cerr << program << ": warning: batch size " << proto.batch_size << " is larger than the " << train_images
                 << " training images: each epoch is one batch of " << train_images << "\n";
     }
-    const trial_runner<Net, In> runner(proto, split.train, split.test, chosen, ro);
-    std::vector<std::string> ids, labels;
-    for (const auto* e : chosen) {
-      ids.push_back(e->id);
-      labels.push_back(e->label(po));
-    }
-    run_checkpoint<Net, In> cp(std::filesystem::path(out) / "checkpoint",
-                               run_fingerprint<Net, In>(program, runner.result(), ids, labels, ro, split.train, split.test));
-    if (resume && cp.load()) {
-      std::cerr << program << ": resuming from " << cp.file().string() << ": " << cp.finished_jobs() << " of "
-                << runner.plan().size() << " job(s) finished" << (cp.finished() ? " (the run had finished: rewriting the reports)" : "")
-                << '\n';
+    std::optional<run_result> ran;
+    if (trial_distribution<Net, In>::distributor() && detail::started_by_mpi_launcher()) {
+      // Over MPI ranks (bench/distributed.hpp, cnnbench::mpi): the jobs are spread over the ranks,
+      // without checkpoints (not yet).
+      if (resume || save_weights) {
+        std::cerr << program << ": --resume and --save-weights are not available when the trials run over MPI ranks\n";
+        return exit_bad_input;
+      }
+      ran = trial_distribution<Net, In>::run(proto, split.train, split.test, chosen, ro);
+      if (!ran) return 0;  // another rank writes the reports
     } else {
-      if (resume) std::cerr << program << ": --resume: no checkpoint in " << cp.folder().string() << ", starting the run\n";
-      cp.start();
+      // In this process, checkpointed after every epoch (bench/checkpoint.hpp).
+      const trial_runner<Net, In> runner(proto, split.train, split.test, chosen, ro);
+      std::vector<std::string> ids, labels;
+      for (const auto* e : chosen) {
+        ids.push_back(e->id);
+        labels.push_back(e->label(po));
+      }
+      run_checkpoint<Net, In> cp(std::filesystem::path(out) / "checkpoint",
+                                 run_fingerprint<Net, In>(program, runner.result(), ids, labels, ro, split.train, split.test));
+      if (resume && cp.load()) {
+        std::cerr << program << ": resuming from " << cp.file().string() << ": " << cp.finished_jobs() << " of "
+                  << runner.plan().size() << " job(s) finished" << (cp.finished() ? " (the run had finished: rewriting the reports)" : "")
+                  << '\n';
+      } else {
+        if (resume) std::cerr << program << ": --resume: no checkpoint in " << cp.folder().string() << ", starting the run\n";
+        cp.start();
+      }
+      ran = run_trials_resumable<Net, In>(runner, cp, quiet, ro.on_trial,
+                                          save_weights ? std::filesystem::path(out) / "weights" : std::filesystem::path());
     }
-    const auto result = run_trials_resumable<Net, In>(runner, cp, quiet, ro.on_trial,
-                                                      save_weights ? std::filesystem::path(out) / "weights" : std::filesystem::path());
+    const run_result& result = *ran;
     const auto files = write_reports(result, out);
 
     std::cout << '\n' << markdown_table(result) << '\n';

@@ -9,7 +9,7 @@
 //          draw keyed (seed, t, l, i), so masks do not depend on the thread count either.
 //
 // Runner (backend::eigen::runner<Net, In>), beyond the runner protocol of exec/runner.hpp:
-//   compute_gradients<Loss>(x, y, n), gradients(), apply_gradients(opt), activation(k), params(),
+//   compute_gradients<Loss>(x, y, n), gradients(), gradient_buffer(), apply_gradients(opt), activation(k), params(),
 //   memory_bytes(), threads(), step().
 // Thread safety: a runner is used by one caller thread at a time (its team is internal). All calls
 // are synchronous. Conv is im2col + GEMM over groups of samples; Dense is GEMM; the rest are loops.

@@ -260,6 +260,11 @@ class runner : private detail::runner_resources, public runner_base<Net, In, ker
     sync();
     return grads_host_;
   }
+  /// The gradient buffer itself, in DEVICE memory, writable: what apply_gradients reads (work on it
+  /// must be ordered on stream()). For exec::data_parallel over NCCL (exec/data_parallel_cudnn.hpp).
+  std::span<float> device_gradient_buffer() noexcept { return {param_grads_.data(), param_count}; }
+  /// The runner's CUDA stream (owned by the runner).
+  cudaStream_t stream() const noexcept { return stream_.get(); }
   /// Activation k of the last training-mode call (k = 0 the input, k = i + 1 the output of layer i),
   /// copied to a host buffer (synchronous).
   std::span<const float> activation(std::size_t k) const {

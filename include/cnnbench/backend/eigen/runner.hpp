@@ -165,6 +165,9 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
 
   /// dLoss/dparams of the last compute_gradients / train_step (param_count floats).
   std::span<const float> gradients() const noexcept { return grad_; }
+  /// The same buffer, writable: what apply_gradients reads. For wrappers that combine gradients
+  /// across processes between compute_gradients and apply_gradients (exec::data_parallel).
+  std::span<float> gradient_buffer() noexcept { return grad_; }
   /// Activation k of the last training-mode call (compute_gradients, train_step): k = 0 is the input
   /// (the caller's buffer: valid while it lives), k = i + 1 the output of layer i (n x shapes[k]).
   /// Inference (forward) does not keep activations.
