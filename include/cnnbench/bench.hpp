@@ -1,5 +1,6 @@
-// cnnbench/bench.hpp: the benchmark harness: protocols, the trial runner, metrics and reports.
+// cnnbench/bench.hpp: the benchmark harness: protocols, the trial runner, checkpoints, metrics and reports.
 #pragma once
+#include "bench/checkpoint.hpp"
 #include "bench/distributed.hpp"
 #include "bench/metrics.hpp"
 #include "bench/program.hpp"

@@ -20,11 +20,13 @@
 // FILES (save/load): little-endian; "CNNBENCH" (8 bytes), format version (u32 = 1), reserved (u32),
 // architecture hash (u64, architecture_hash_v), parameter count (u64), state count (u64), then the
 // parameters and the state as float32. Loading a file of another architecture throws
-// model_mismatch naming both hashes; a short or foreign file, or one with bytes after the state,
-// throws data_error naming the file.
+// model_mismatch naming both hashes; a short or foreign file, one with bytes after the state, or one
+// holding a NaN or infinite value, throws data_error naming the file (and the tensor). save() writes
+// atomically (atomic_file.hpp).
 #pragma once
 #include <array>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -37,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atomic_file.hpp"
 #include "error.hpp"
 #include "init.hpp"
 #include "sequential.hpp"
@@ -207,25 +210,25 @@ class network {
   tensor_view<float> tensor(std::string_view name) { return find<float>(*this, name); }
   tensor_view<const float> tensor(std::string_view name) const { return find<const float>(*this, name); }
 
-  /// Writes the parameters and state to `path` (format above). Throws io_error.
+  /// Writes the parameters and state to `path` (format above), atomically (atomic_file.hpp: a temporary
+  /// file renamed over `path`, so a failed or killed save leaves the previous file intact). Throws
+  /// io_error naming `path` and the reason (unwritable folder, full disk).
   void save(const std::filesystem::path& path) const {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) throw io_error(path.string() + ": cannot open for writing");
+    atomic_file f(path);
     put_u64(f, magic());
     put_u32(f, file_format_version);
     put_u32(f, 0);
     put_u64(f, architecture_hash);
     put_u64(f, param_count);
     put_u64(f, state_count);
-    write_floats(f, params_);
-    write_floats(f, state_);
-    f.flush();
-    if (!f) throw io_error(path.string() + ": write failed");
+    f.write(params_.data(), params_.size() * sizeof(float));
+    f.write(state_.data(), state_.size() * sizeof(float));
+    f.commit();
   }
-
   /// Replaces the parameters and state by those in `path`. Throws io_error (cannot open),
-  /// data_error (not a cnnbench file, other version, truncated, bytes after the state),
-  /// model_mismatch (other architecture). Nothing changes unless the whole file is good.
+  /// data_error (not a cnnbench file, other version, truncated, bytes after the state, a NaN or infinite
+  /// value: the message names the tensor and the index), model_mismatch (other architecture). A failed
+  /// load changes nothing.
   void load(const std::filesystem::path& path) {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw io_error(path.string() + ": cannot open for reading");
@@ -259,6 +262,15 @@ class network {
     if (f.read(&extra, 1))
       throw data_error(p + ": unexpected bytes after the " + std::to_string(40 + 4 * (param_count + state_count)) +
                        " bytes of the weights (at offset " + std::to_string(40 + 4 * (param_count + state_count)) + ")");
+    for (const auto& e : tensor_table) {
+      const float* t = (e.trainable ? params : state).data() + e.offset;
+      for (std::size_t i = 0; i < e.spec.size(); ++i)
+        if (!std::isfinite(t[i]))
+          throw data_error(p + ": tensor " + std::string(e.name_view()) + " holds " + (std::isnan(t[i]) ? "NaN" : "an infinite value") +
+                           " at index " + std::to_string(i) + " (file offset " +
+                           std::to_string(40 + 4 * ((e.trainable ? 0 : param_count) + e.offset + i)) +
+                           "): refusing weights that are not finite");
+    }
     params_ = std::move(params);
     state_ = std::move(state);
   }
@@ -304,13 +316,10 @@ class network {
     for (const auto& e : tensor_table) known += (known.empty() ? "" : ", ") + std::string(e.name_view());
     throw value_error("no tensor named '" + std::string(name) + "' (this model has: " + known + ")");
   }
-  static void put_u32(std::ostream& o, std::uint32_t v) { o.write(reinterpret_cast<const char*>(&v), 4); }
-  static void put_u64(std::ostream& o, std::uint64_t v) { o.write(reinterpret_cast<const char*>(&v), 8); }
+  static void put_u32(atomic_file& o, std::uint32_t v) { o.write(&v, 4); }
+  static void put_u64(atomic_file& o, std::uint64_t v) { o.write(&v, 8); }
   static bool get_u32(std::istream& i, std::uint32_t& v) { return static_cast<bool>(i.read(reinterpret_cast<char*>(&v), 4)); }
   static bool get_u64(std::istream& i, std::uint64_t& v) { return static_cast<bool>(i.read(reinterpret_cast<char*>(&v), 8)); }
-  static void write_floats(std::ostream& o, const detail::aligned_vector<float>& v) {
-    o.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float)));
-  }
   static bool read_floats(std::istream& i, detail::aligned_vector<float>& v) {
     return static_cast<bool>(i.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(float))));
   }

@@ -3,7 +3,9 @@
 // apply_gradients against a double-precision host implementation of the documented formulas, and the
 // fused train_step equal to them), and a whole model (S1, 10 SGD-momentum steps on the same batches:
 // each step's loss against the double reference at the policy's own weights, the trajectory and the
-// final weights against eigen_cpu with one thread), under every policy of conformance::policies.
+// final weights against eigen_cpu with one thread), and the optimizer state of checkpoints (a runner
+// continued from another's exported state and weights trains on bit for bit), under every policy of
+// conformance::policies.
 #include <span>
 
 #include "conformance/check.hpp"
@@ -155,7 +157,51 @@ double rel_norm(const std::vector<double>& a, const std::vector<double>& b) {
   return std::sqrt(d / n);
 }
 
+// ---- optimizer state (checkpoints) ------------------------------------------------------------------
+using ResumeNet = Sequential<Conv<3, 3>, BatchNorm<>, ReLU, Flatten, Dense<4>>;
+constexpr shape resume_in{2, 6, 6};
+
+/// Runner A trains 3 steps; runner B is prepared from A's weights and imports A's exported optimizer
+/// state; then both train 3 more steps on the same batch: the same losses and weights, bit for bit.
+template <class P, class Opt>
+void check_optimizer_state(const char* what, const Opt& opt, std::uint64_t seed) {
+  INFO(what);
+  test_support::problem<ResumeNet, resume_in> p(6, seed);
+  auto a = prepare(P::make(seed), p.net);
+  for (int s = 0; s < 3; ++s) a.train_step(p.x, p.y, p.n, opt);
+  const optimizer_state st = a.export_optimizer_state();
+  REQUIRE(st.optimizer == Opt::name);
+  REQUIRE(st.step == 3);
+  network<ResumeNet, resume_in> mid;
+  a.store_to(mid);
+  auto b = prepare(P::make(seed), mid);
+  b.import_optimizer_state(st);
+  for (int s = 0; s < 3; ++s) {
+    const float la = a.train_step(p.x, p.y, p.n, opt), lb = b.train_step(p.x, p.y, p.n, opt);
+    REQUIRE(la == lb);
+  }
+  network<ResumeNet, resume_in> wa, wb;
+  a.store_to(wa);
+  b.store_to(wb);
+  REQUIRE(wa == wb);
+  REQUIRE(b.export_optimizer_state().step == 6);
+  // A fresh runner without the state does not continue the same way (the state matters).
+  auto c = prepare(P::make(seed), mid);
+  for (int s = 0; s < 3; ++s) c.train_step(p.x, p.y, p.n, opt);
+  network<ResumeNet, resume_in> wc;
+  c.store_to(wc);
+  REQUIRE_FALSE(wc == wa);
+}
+
 }  // namespace
+
+TEMPLATE_LIST_TEST_CASE("conformance: optimizer state export and import continue training bit for bit (checkpoints)",
+                        "[conformance][optim][checkpoint]", policies) {
+  CONFORMANCE_REQUIRE_AVAILABLE();
+  check_optimizer_state<TestType>("sgd momentum 0.9", optim::sgd{.lr = 0.05, .momentum = 0.9}, 101);
+  check_optimizer_state<TestType>("adam::pytorch()", optim::adam::pytorch(1e-2), 102);
+  check_optimizer_state<TestType>("rmsprop::pytorch() momentum 0.5", optim::rmsprop{.lr = 1e-3, .momentum = 0.5}, 103);
+}
 
 TEMPLATE_LIST_TEST_CASE("conformance: softmax cross-entropy: loss, gradients, evaluate (loss sum, correct count), labels",
                         "[conformance][loss]", policies) {

@@ -13,7 +13,8 @@
 //     pass (two buffers in turn, the last layer writing the output), each calling the back end's
 //     `run(I, kernel, pointers...)` once per layer, in order;
 //   - the training step counter and the optimizer-change rule (the state buffers are reset when the
-//     optimizer type changes between calls).
+//     optimizer type changes between calls), and the optimizer's name for checkpoints
+//     (optimizer_name(), adopt_optimizer(name): see exec/runner.hpp's optimizer_state).
 // A back end derives from it, allocates the buffers (Buffer needs data() and size()) and supplies how
 // to run one layer. `first_row` offsets the shared activation buffers to a lane's first sample (each
 // eigen_cpu thread runs its slice of the batch); lane buffers hold only that lane's rows.
@@ -22,13 +23,16 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "../error.hpp"
 #include "../exec/runner.hpp"
 #include "../network.hpp"
+#include "../optim.hpp"
 
 namespace cnnbench::backend {
 
@@ -134,10 +138,39 @@ class runner_base {
   /// the optimizer state buffers (Opt::state_buffers of them, param_count each, zero).
   template <class Opt>
   bool optimizer_changed() {
-    static const char tag = 0;  // one address per optimizer type
-    if (opt_kind_ == &tag) return false;
-    opt_kind_ = &tag;
+    if (opt_kind_ == optimizer_tag<Opt>()) return false;
+    opt_kind_ = optimizer_tag<Opt>();
     return true;
+  }
+  /// Opt::name of the optimizer of the last update ("" before the first).
+  std::string optimizer_name() const {
+    std::string n;
+    cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto t) {
+      using O = typename decltype(t)::type;
+      if (opt_kind_ == optimizer_tag<O>()) n = O::name;
+    });
+    return n;
+  }
+  /// Makes the optimizer named `name` (an Opt::name of optim::all) the current one, as if it had made
+  /// the last update, so that the next update with it keeps the state buffers (a checkpoint's, restored
+  /// by the caller); "" forgets it. Returns its Opt::state_buffers. Throws value_error for an unknown name.
+  std::size_t adopt_optimizer(const std::string& name) {
+    if (name.empty()) {
+      opt_kind_ = nullptr;
+      return 0;
+    }
+    std::size_t buffers = 0;
+    bool found = false;
+    cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto t) {
+      using O = typename decltype(t)::type;
+      if (!found && name == O::name) {
+        opt_kind_ = optimizer_tag<O>();
+        buffers = O::state_buffers;
+        found = true;
+      }
+    });
+    if (!found) throw value_error("optimizer state of an unknown optimizer '" + name + "'");
+    return buffers;
   }
 
   kernels_type kernels_;
@@ -146,6 +179,11 @@ class runner_base {
   std::uint64_t step_ = 0;
 
  private:
+  template <class Opt>
+  static const void* optimizer_tag() noexcept {
+    static const char tag = 0;  // one address per optimizer type
+    return &tag;
+  }
   const void* opt_kind_ = nullptr;
 };
 

@@ -8,9 +8,10 @@
 //   protocol p = apply_program_options(F::protocols(), o);     // value_error on a bad name
 //
 // add_program_options declares every option (--policy, --protocol, --epochs, --trials, --batch,
-// --optimizer, --lr, --momentum, --init, --seed, --threads, --device, --data, --out,
-// --train-samples, --per-class, --synthetic, --eval-train, --quiet, --list-policies) with CLI11's
-// checks (--protocol and --optimizer must be known names; numbers must parse). apply_program_options
+// --optimizer, --lr, --momentum, --init, --seed, --threads, --device, --data, --out, --resume,
+// --save-weights, --train-samples, --per-class, --synthetic, --eval-train, --quiet, --list-policies)
+// with CLI11's checks (--protocol and --optimizer must be known names; numbers must parse; --epochs,
+// --trials and --batch are >= 1 when given; --threads >= 0). apply_program_options
 // returns the protocol they select with their changes applied (0 / empty / negative: the protocol's),
 // and a note that the command line changed it. Throws value_error for an unknown --init scheme or
 // optimizer, or a --lr / --momentum that is not a finite number >= 0 (the CLI11 checks of
@@ -22,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <variant>
 #include <vector>
@@ -44,6 +46,7 @@ struct program_options {
   std::uint64_t seed = 0;             ///< 0: the protocol's
   int threads = 0, device = 0;
   bool quiet = false, list = false, eval_train = false;
+  bool resume = false, save_weights = false;  ///< --resume, --save-weights (bench/checkpoint.hpp)
   load_options lo;
 };
 
@@ -60,19 +63,24 @@ inline void add_program_options(CLI::App& app, program_options& o, const std::ve
                  "Policies to compare (comma-separated; default: every one this build has that can run here): " + policy_ids)
       ->delimiter(',');
   app.add_option("--protocol", o.protocol_name, "Protocol: " + protocol_help)->check(CLI::IsMember(ids));
-  app.add_option("--epochs", o.epochs, "Epochs per trial (default: the protocol's)");
-  app.add_option("--trials", o.trials, "Trials (default: the protocol's)");
-  app.add_option("--batch", o.batch, "Mini-batch size (default: the protocol's)");
+  const auto at_least_one = CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max());
+  app.add_option("--epochs", o.epochs, "Epochs per trial, >= 1 (default: the protocol's)")->check(at_least_one);
+  app.add_option("--trials", o.trials, "Trials, >= 1 (default: the protocol's)")->check(at_least_one);
+  app.add_option("--batch", o.batch, "Mini-batch size, >= 1 (default: the protocol's)")->check(at_least_one);
   app.add_option("--optimizer", o.optimizer, "One of the optimizer presets (default: the protocol's arms)")
       ->check(CLI::IsMember(optimizer_names()));
   app.add_option("--lr", o.lr, "Learning rate (with --optimizer, or for every arm; default: the optimizer's)");
   app.add_option("--momentum", o.momentum, "Momentum for sgd (default 0.9) and rmsprop (default 0)");
   app.add_option("--init", o.init, "Initialisation scheme: glorot_uniform, he_uniform, torch_default, ... (default: the protocol's)");
   app.add_option("--seed", o.seed, "Seed of the first trial (trial t uses seed + t; default: the protocol's)");
-  app.add_option("--threads", o.threads, "CPU threads (0: all cores)");
+  app.add_option("--threads", o.threads, "CPU threads (0: all cores; more than the cores is allowed, with a warning)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", o.device, "GPU index for the GPU policies");
   app.add_option("--data", o.data, "Folder with the data set");
-  app.add_option("--out", o.out, "Folder for report.md, results.csv, results.json and the plots");
+  app.add_option("--out", o.out, "Folder for report.md, results.csv, results.json, the plots and checkpoint/ (not inside --data)");
+  app.add_flag("--resume", o.resume,
+               "Continue the run checkpointed in --out/checkpoint (same options; a finished run just rewrites the reports)");
+  app.add_flag("--save-weights", o.save_weights, "Also write each job's final weights to --out/weights/ (network::save's format)");
   app.add_option("--train-samples", o.train_samples, "Train on the first N training images only (0: the protocol's)");
   app.add_option("--per-class", o.lo.per_class, "Image folders: at most N images per class (0: all)");
   app.add_flag("--synthetic", o.lo.synthetic, "Seeded random images of the published data set's full size (for timing)");

@@ -13,22 +13,34 @@
 //   static data_split load(const std::filesystem::path& dir, const protocol&, const load_options&);
 //                                                          throws io_error / data_error naming the file
 // Exit codes: 0 done (diverged trials are reported, not fatal), 2 bad input (missing or corrupt data,
-// unwritable --out, unknown policy or option, a loss that does not fit), 1 anything unexpected.
+// unwritable --out, --out inside --data, unknown policy or option, zero epochs/trials/batch, a batch no
+// complete batch fits, a loss that does not fit, a checkpoint of another run or an unfinished one
+// without --resume), 1 anything unexpected. Warnings (the run goes on): more --threads than hardware
+// threads, a batch larger than the training set.
+// Every run checkpoints after each epoch into <--out>/checkpoint (bench/checkpoint.hpp); --resume
+// continues it with bit-identical results.
 // The default policy set is every policy the program was built with that can run on this machine,
 // so the first run is a side-by-side comparison.
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <limits>
+#include <thread>
+
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "../error.hpp"
 #include "../init.hpp"
+#include "checkpoint.hpp"
 #include "distributed.hpp"
 #include "metrics.hpp"
 #include "options.hpp"
@@ -43,6 +55,13 @@ namespace cnnbench::bench {
 inline constexpr int exit_bad_input = 2;
 
 namespace detail {
+/// Whether an MPI launcher (mpirun, srun with PMI/PMIx) started this process: the same test as
+/// cnnbench::mpi::launched_by_mpirun, without naming MPI.
+inline bool started_by_mpi_launcher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
 template <class F>
 std::string protocol_names() {
   std::string s;
@@ -70,6 +89,8 @@ int run_program(int argc, char** argv) {
   const auto& out = o.out;
   const auto& data = o.data;
   const auto& lo = o.lo;
+  const int threads = o.threads;
+  const bool resume = o.resume, save_weights = o.save_weights, quiet = o.quiet;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -104,7 +125,27 @@ int run_program(int argc, char** argv) {
       }
     }
     protocol proto = apply_program_options(all_protocols, o);
+    // --out inside the data folder is refused: reports and checkpoints must not mix with (or clobber) the data.
+    if (!data.empty() && std::filesystem::is_directory(data)) {
+      std::error_code ec;
+      const auto d = std::filesystem::weakly_canonical(data, ec);
+      const auto op = std::filesystem::weakly_canonical(std::filesystem::absolute(out), ec);
+      const auto [end, _] = std::mismatch(d.begin(), d.end(), op.begin(), op.end());
+      if (!ec && end == d.end()) {
+        std::cerr << program << ": --out " << out << " is inside the data folder " << data.string()
+                  << ": choose an output folder outside the data\n";
+        return exit_bad_input;
+      }
+    }
+    if (const unsigned cores = std::thread::hardware_concurrency(); cores > 0 && threads > static_cast<int>(cores))
+      std::cerr << program << ": warning: --threads " << threads << " is more than the " << cores
+                << " hardware threads of this machine: threads will share cores (allowed; timings suffer)\n";
     check_writable(out);
+    if (const auto cp_dir = std::filesystem::path(out) / "checkpoint"; !resume && run_checkpoint<Net, In>::holds_unfinished_run(cp_dir)) {
+      std::cerr << program << ": " << (cp_dir / "checkpoint.json").string()
+                << " holds an unfinished run: pass --resume to continue it, or remove " << cp_dir.string() << " to start again\n";
+      return exit_bad_input;
+    }
     if (data.empty() && !lo.synthetic) {
       std::cerr << program << ": no data folder: pass --data DIR, " << F::data_help << '\n';
       return exit_bad_input;
@@ -130,9 +171,48 @@ int run_program(int argc, char** argv) {
         std::cout << t.status << ": " << t.detail << '\n';
       std::cout.flush();
     };
-    // In this process, or over MPI ranks when the program links cnnbench::mpi (bench/distributed.hpp).
-    const auto ran = trial_distribution<Net, In>::run(proto, split.train, split.test, chosen, ro);
-    if (!ran) return 0;  // another rank writes the reports
+    const std::size_t train_images = proto.train_samples ? std::min(proto.train_samples, split.train.size()) : split.train.size();
+    if (proto.batch_size > train_images) {
+      if (proto.drop_last) {
+        std::cerr << program << ": batch size " << proto.batch_size << " is larger than the " << train_images
+                  << " training images, and protocol " << proto.name
+                  << " trains on complete batches only: no batch would be trained (lower --batch)\n";
+        return exit_bad_input;
+      }
+      std::cerr << program << ": warning: batch size " << proto.batch_size << " is larger than the " << train_images
+                << " training images: each epoch is one batch of " << train_images << "\n";
+    }
+    std::optional<run_result> ran;
+    if (trial_distribution<Net, In>::distributor() && detail::started_by_mpi_launcher()) {
+      // Over MPI ranks (bench/distributed.hpp, cnnbench::mpi): the jobs are spread over the ranks,
+      // without checkpoints (not yet).
+      if (resume || save_weights) {
+        std::cerr << program << ": --resume and --save-weights are not available when the trials run over MPI ranks\n";
+        return exit_bad_input;
+      }
+      ran = trial_distribution<Net, In>::run(proto, split.train, split.test, chosen, ro);
+      if (!ran) return 0;  // another rank writes the reports
+    } else {
+      // In this process, checkpointed after every epoch (bench/checkpoint.hpp).
+      const trial_runner<Net, In> runner(proto, split.train, split.test, chosen, ro);
+      std::vector<std::string> ids, labels;
+      for (const auto* e : chosen) {
+        ids.push_back(e->id);
+        labels.push_back(e->label(po));
+      }
+      run_checkpoint<Net, In> cp(std::filesystem::path(out) / "checkpoint",
+                                 run_fingerprint<Net, In>(program, runner.result(), ids, labels, ro, split.train, split.test));
+      if (resume && cp.load()) {
+        std::cerr << program << ": resuming from " << cp.file().string() << ": " << cp.finished_jobs() << " of "
+                  << runner.plan().size() << " job(s) finished" << (cp.finished() ? " (the run had finished: rewriting the reports)" : "")
+                  << '\n';
+      } else {
+        if (resume) std::cerr << program << ": --resume: no checkpoint in " << cp.folder().string() << ", starting the run\n";
+        cp.start();
+      }
+      ran = run_trials_resumable<Net, In>(runner, cp, quiet, ro.on_trial,
+                                          save_weights ? std::filesystem::path(out) / "weights" : std::filesystem::path());
+    }
     const run_result& result = *ran;
     const auto files = write_reports(result, out);
 

@@ -17,7 +17,10 @@
 //              output folder, stdout and stderr to gnuplot.log there), so any folder name is safe;
 //              the script names its files relative to that folder, so the folder can be moved.
 // Units in the files: seconds, bytes, fractions; the Markdown shows hh:mm:ss, MiB and 4 decimals.
-// Throws io_error naming a file that cannot be written.
+// Every file is written atomically (atomic_file.hpp), the text files together (all replaced or none), and
+// gnuplot draws into temporary files that are renamed when it succeeds: a full disk or a kill leaves the
+// previous version of each file, never half of one.
+// Throws io_error naming a file that cannot be written and why.
 #pragma once
 #include <fcntl.h>
 #include <spawn.h>
@@ -37,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "../atomic_file.hpp"
 #include "../error.hpp"
 #include "../init.hpp"
 #include "../detail/format.hpp"
@@ -65,10 +69,8 @@ inline std::string num(double v) {
   o << std::setprecision(9) << v;
   return o.str();
 }
-inline void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream f(p);
-  if (!(f << text) || !f.flush()) throw io_error(p.string() + ": cannot write");
-}
+/// Writes a report file atomically (atomic_file.hpp): the previous version stays until the new one is complete.
+inline void write_file(const std::filesystem::path& p, const std::string& text) { write_file_atomically(p, text); }
 /// `s` quoted for a POSIX shell (for messages that show a command to copy).
 inline std::string shell_quoted(const std::string& s) {
   std::string q = "'";
@@ -317,12 +319,9 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   f.plot_script = dir / "learning_curves.gp";
   f.plot_png = dir / "learning_curves.png";
   f.plot_svg = dir / "learning_curves.svg";
-  detail::write_file(f.markdown, markdown_report(r));
-  detail::write_file(f.csv, csv_report(r));
-  detail::write_file(f.json, json_report(r).dump(1) + "\n");
 
   // Learning curves: mean over the finished trials of each (policy, arm), per epoch.
-  std::ostringstream dat, gp;
+  std::ostringstream dat;
   std::vector<std::string> titles;
   for (const auto& s : r.rows()) {
     if (s.skipped == s.trials) continue;
@@ -344,7 +343,6 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
       if (c == '"') c = '\'';
     titles.push_back(title);
   }
-  detail::write_file(f.plot_data, dat.str());
   auto plots = [&](const char* column, int col) {
     std::string cmd = "plot ";
     for (std::size_t i = 0; i < titles.size(); ++i)
@@ -356,20 +354,42 @@ inline report_files write_reports(const run_result& r, const std::filesystem::pa
   std::string title = r.proto.title;
   for (auto& c : title)
     if (c == '"') c = '\'';
-  for (const auto& [term, file] : {std::pair{"pngcairo size 1200,480", "learning_curves.png"},
-                                   std::pair{"svg size 1200,480", "learning_curves.svg"}}) {
-    gp << "set terminal " << term << " noenhanced\nset output '" << file << "'\nset multiplot layout 1,2 title \"" << title
-       << " (mean over trials)\"\nset grid\nset key bottom right\nset xlabel 'epoch'\n"
-       << (r.proto.epochs <= 20 ? "set xtics 1\n" : "") << "set ylabel 'test accuracy'\n"
-       << plots("test_accuracy", 2) << "set key top right\nset ylabel 'training loss'\n" << plots("train_loss", 3)
-       << "unset multiplot\nunset output\n";
-  }
-  detail::write_file(f.plot_script, gp.str());
+  auto script = [&](const std::string& png, const std::string& svg) {
+    std::ostringstream gp;
+    for (const auto& [term, file] : {std::pair{"pngcairo size 1200,480", png}, std::pair{"svg size 1200,480", svg}}) {
+      gp << "set terminal " << term << " noenhanced\nset output '" << file << "'\nset multiplot layout 1,2 title \"" << title
+         << " (mean over trials)\"\nset grid\nset key bottom right\nset xlabel 'epoch'\n"
+         << (r.proto.epochs <= 20 ? "set xtics 1\n" : "") << "set ylabel 'test accuracy'\n"
+         << plots("test_accuracy", 2) << "set key top right\nset ylabel 'training loss'\n" << plots("train_loss", 3)
+         << "unset multiplot\nunset output\n";
+    }
+    return gp.str();
+  };
+  // The text files are replaced together: all of them, or (a full disk) none.
+  write_files_atomically({{f.markdown, markdown_report(r)},
+                          {f.csv, csv_report(r)},
+                          {f.json, json_report(r).dump(1) + "\n"},
+                          {f.plot_data, dat.str()},
+                          {f.plot_script, script("learning_curves.png", "learning_curves.svg")}});
   if (titles.empty()) {
     f.plot_note = "no finished trial to plot";
   } else {
+    // gnuplot draws into temporary files, renamed over the plots only when it succeeded, so a failed or
+    // killed gnuplot leaves the previous plots.
+    const std::string tmp = ".tmp-" + std::to_string(::getpid());
+    const auto run_script = dir / (".learning_curves.gp" + tmp);
+    detail::write_file(run_script, script("learning_curves.png" + tmp, "learning_curves.svg" + tmp));
     const auto log = dir / "gnuplot.log";
-    const auto st = detail::run_program({"gnuplot", "learning_curves.gp"}, dir, log);
+    const auto st = detail::run_program({"gnuplot", run_script.filename().string()}, dir, log);
+    std::error_code ec;
+    std::filesystem::remove(run_script, ec);
+    const bool ok = st.started && st.exit_code == 0;
+    for (const auto& plot : {f.plot_png, f.plot_svg}) {
+      const auto drawn = dir / (plot.filename().string() + tmp);
+      if (ok && std::filesystem::exists(drawn) && std::rename(drawn.c_str(), plot.c_str()) != 0)
+        throw io_error(plot.string() + ": cannot replace the file (" + std::strerror(errno) + ")");
+      std::filesystem::remove(drawn, ec);
+    }
     if (st.not_found)
       f.plot_note = "gnuplot not found: install it (Debian gnuplot-nox) and run `cd " + detail::shell_quoted(dir.string()) +
                     " && gnuplot learning_curves.gp`";

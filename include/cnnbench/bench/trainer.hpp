@@ -55,6 +55,11 @@ class trainer {
   virtual std::optional<double> own_seconds() const { return std::nullopt; }
   /// For a policy in another process: that process's memory; nullopt for in-process policies.
   virtual std::optional<process_memory_bytes> process_memory() const { return std::nullopt; }
+  /// The optimizer state (exec/runner.hpp), or nothing when the policy's runner cannot export it.
+  virtual std::optional<optimizer_state> export_optimizer_state() const { return std::nullopt; }
+  /// Continues from an exported optimizer state; false when the policy cannot import one (the caller
+  /// then starts the job again from its first epoch). Throws value_error for a state that does not fit.
+  virtual bool import_optimizer_state(const optimizer_state&) { return false; }
 };
 
 /// trainer over any runner of the protocol of exec/runner.hpp, with the protocol's loss.
@@ -101,6 +106,18 @@ class runner_trainer final : public trainer<Net, In> {
   }
   void reserve(std::size_t n) override {
     if constexpr (requires { run_.reserve(n); }) run_.reserve(n);
+  }
+  std::optional<optimizer_state> export_optimizer_state() const override {
+    if constexpr (runner_with_optimizer_state<Runner>) return run_.export_optimizer_state();
+    else return std::nullopt;
+  }
+  bool import_optimizer_state(const optimizer_state& s) override {
+    if constexpr (runner_with_optimizer_state<Runner>) {
+      run_.import_optimizer_state(s);
+      return true;
+    } else {
+      return false;
+    }
   }
   Runner& runner() { return run_; }
 

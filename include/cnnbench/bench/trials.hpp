@@ -15,11 +15,18 @@
 // Because a job depends only on (protocol, data, arm, trial, policy, options), jobs can run in any
 // order and in any process and give the same records: run_trials runs them all in order; a caller
 // that distributes or resumes runs uses trial_runner directly (plan(), run(job), result()).
+//
+// Resuming (bench/checkpoint.hpp): run(job, progress, images_before, hooks) calls hooks.after_epoch with
+// the job's state after each epoch (weights, optimizer state, records) and continues from hooks.resume.
+// Since batch orders, augmentations and dropout masks are pure functions of (seed, epoch, step), a job
+// continued from the state after epoch e trains exactly as if it had not stopped: the same weights, bit
+// for bit, and the same records except for the timings and the peak memory (measured from the resume).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +55,27 @@ struct run_options {
 /// policy `policy` (index into the run's policy list). `index` is the job's position in report order.
 struct trial_job {
   std::size_t index = 0, arm = 0, trial = 0, policy = 0;
+};
+
+/// A job between two epochs: what a checkpoint keeps to continue it.
+template <class Net, shape In>
+struct job_state {
+  std::size_t epochs_done = 0;               ///< whole epochs trained
+  std::vector<epoch_record> epochs;          ///< their records
+  network<Net, In> net;                      ///< weights and BatchNorm state after them
+  std::optional<optimizer_state> optimizer;  ///< nothing when the policy cannot export it (a resume restarts the job)
+};
+
+/// Optional hooks of trial_runner::run.
+template <class Net, shape In>
+struct job_hooks {
+  /// Continue from this state (of the same job) instead of epoch 0; ignored (the job starts again)
+  /// when it has no optimizer state or the policy cannot import it.
+  const job_state<Net, In>* resume = nullptr;
+  /// Called after every epoch that is not the job's last, while the job has not diverged.
+  std::function<void(const job_state<Net, In>&)> after_epoch{};
+  /// Called once when the job has trained (finished or diverged) with its final weights.
+  std::function<void(const network<Net, In>&)> final_weights{};
 };
 
 /// The jobs of a protocol run over `policies` policies, in report order (arm, then trial, then policy).
@@ -90,6 +118,8 @@ class trial_runner {
   /// Training images one job processes (all its epochs); for progress totals.
   std::size_t images_per_job() const { return images_per_job_; }
   const protocol& proto() const { return proto_; }
+  /// The id of the policy of `job` ("eigen_cpu").
+  const std::string& policy_id(const trial_job& job) const { return policies_.at(job.policy)->id; }
 
   /// The run's result with no trial records yet: protocol, environment, data names and sizes.
   run_result result() const {
@@ -105,7 +135,9 @@ class trial_runner {
 
   /// Runs one job and returns its record. `progress` (optional) shows the running images/s and loss;
   /// `images_before` is the count of training images of the jobs shown before this one on that line.
-  trial_record run(const trial_job& job, progress_line* progress = nullptr, std::size_t images_before = 0) const {
+  /// `hooks` (optional): resume from a state, or see the state after each epoch (for checkpoints).
+  trial_record run(const trial_job& job, progress_line* progress = nullptr, std::size_t images_before = 0,
+                   const job_hooks<Net, In>& hooks = {}) const {
     if (job.arm >= proto_.arms.size() || job.trial >= proto_.trials || job.policy >= policies_.size())
       throw value_error("trial job " + std::to_string(job.index) + " is outside the protocol's plan");
     const arm& a = proto_.arms[job.arm];
@@ -133,9 +165,23 @@ class trial_runner {
     po.loss = proto_.loss;
     po.optimizer = a.optimizer;
     po.batch_size = proto_.batch_size;
+    std::size_t first_epoch = 0;
+    const auto* from = hooks.resume;
+    const bool resuming = from && from->epochs_done > 0 && from->epochs_done < proto_.epochs && from->optimizer &&
+                          from->epochs.size() == from->epochs_done;
+    if (resuming) net = from->net;
     std::unique_ptr<trainer<Net, In>> tr;
     try {
       tr = p->make(po, net);
+      if (resuming) {
+        if (tr->import_optimizer_state(*from->optimizer)) {
+          first_epoch = from->epochs_done;
+          rec.epochs = from->epochs;
+        } else {  // the policy cannot continue its optimizer: start the job again
+          net = network<Net, In>(a.init.value_or(proto_.init), seed);
+          tr = p->make(po, net);
+        }
+      }
       tr->reserve(proto_.batch_size);  // allocations, algorithm searches, process starts stay out of the timed loop
     } catch (const error& e) {
       // A framework that cannot express this arm (skipped) or could not start (failed): the run goes on.
@@ -148,7 +194,7 @@ class trial_runner {
         p->id + " | " + a.label + " | trial " + std::to_string(job.trial + 1) + "/" + std::to_string(proto_.trials);
     double own_before = tr->own_seconds().value_or(0.0);
     try {
-    for (std::size_t e = 0; e < proto_.epochs && rec.status == "ok"; ++e) {
+    for (std::size_t e = first_epoch; e < proto_.epochs && rec.status == "ok"; ++e) {
       const std::size_t done_before = images_before + e * order.samples_per_epoch();
       auto [er, diverged] = train_epoch(
           train, norm, order, e, [&](const host_batch& hb) { return tr->train_step(hb.x, hb.y, hb.n, a.optimizer); },
@@ -177,6 +223,19 @@ class trial_runner {
         if (proto_.evaluate_train) er.train_accuracy = evaluate_batches(train, norm, eb, eval_rule::all_samples, eval).accuracy();
       }
       rec.epochs.push_back(er);
+      if (hooks.after_epoch && rec.status == "ok" && e + 1 < proto_.epochs) {
+        job_state<Net, In> st;
+        st.epochs_done = e + 1;
+        st.epochs = rec.epochs;
+        tr->store_to(st.net);
+        st.optimizer = tr->export_optimizer_state();
+        hooks.after_epoch(st);
+      }
+    }
+    if (hooks.final_weights) {
+      network<Net, In> trained;
+      tr->store_to(trained);
+      hooks.final_weights(trained);
     }
     } catch (const error& e) {  // a framework process that died or failed: this trial failed, the run goes on
       if (e.kind() != "framework") throw;

@@ -14,6 +14,13 @@
 //   train_step<Loss>(x, y, n, opt) -> float         compute_gradients + apply_gradients, mean loss
 //   params() -> (a range of) float                  the runner's copy of the parameters
 //
+// Optionally (runner_with_optimizer_state; eigen_cpu, cudnn and libtorch have it), for checkpoints:
+//   export_optimizer_state() -> optimizer_state     the optimizer's buffers and step counter
+//   import_optimizer_state(const optimizer_state&)  continue from them (the same policy, the same network)
+// With the weights (store_to / load_from) and the step counter, that is everything a runner needs to
+// continue training bit for bit: batch orders, augmentations and dropout masks are pure functions of
+// the seeds, the epoch and the step (data/batches.hpp, data/augment.hpp, layers/dropout.hpp).
+//
 // with x: n * In.size() floats, NCHW, host memory; y: n int32 labels. Every runner checks its input
 // with check_batch / check_labels below before anything runs: shape_error for sizes, value_error for
 // a label out of range. A loss or optimizer that a policy does not implement is a compile error
@@ -25,6 +32,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "../error.hpp"
 #include "../loss.hpp"
@@ -49,6 +57,18 @@ struct batch_eval {
   double accuracy() const noexcept { return count ? static_cast<double>(correct) / static_cast<double>(count) : 0.0; }
 };
 
+/// A runner's optimizer state, as export_optimizer_state() gives it and import_optimizer_state() takes it.
+/// `buffers` are the optimizer's state buffers in the network's parameter layout (Opt::state_buffers of
+/// them, param_count floats each: SGD's momentum, Adam's m and v, RMSprop's mean square and momentum);
+/// a policy whose state has another form (libtorch: torch.optim's own) puts it, serialised, in `opaque`.
+/// A state is read back only by the policy that wrote it.
+struct optimizer_state {
+  std::string optimizer;                    ///< Opt::name of the last update ("sgd", "adam", ...); empty before any
+  std::uint64_t step = 0;                   ///< training steps applied (dropout masks and Adam's t depend on it)
+  std::vector<std::vector<float>> buffers;  ///< Opt::state_buffers x param_count floats
+  std::string opaque;                       ///< a policy's own serialised state (bytes), else empty
+};
+
 /// Opt-in trait (std::ranges::enable_view style): true for every execution policy type.
 template <class P>
 inline constexpr bool enable_execution_policy = false;
@@ -70,6 +90,14 @@ concept runner_for = requires(R& r, const R& cr, network<Net, In>& net, const ne
   r.apply_gradients(opt);
   { r.template train_step<loss::softmax_cross_entropy>(x, y, n, opt) } -> std::convertible_to<float>;
   cr.params();
+};
+
+/// R can export and import its optimizer state (see optimizer_state). import_optimizer_state throws
+/// value_error for a state of another optimizer shape (unknown name, wrong buffer count or size).
+template <class R>
+concept runner_with_optimizer_state = requires(R& r, const R& cr, const optimizer_state& s) {
+  { cr.export_optimizer_state() } -> std::same_as<optimizer_state>;
+  r.import_optimizer_state(s);
 };
 
 namespace detail {

@@ -217,6 +217,41 @@ class runner : private detail::runner_resources, public runner_base<Net, In, ker
     sync();
     return params_host_;
   }
+  /// The optimizer's state buffers and step counter (exec/runner.hpp's optimizer_state), copied to the
+  /// host (synchronous), for checkpoints.
+  optimizer_state export_optimizer_state() const {
+    device_guard guard(options_.device);
+    optimizer_state s;
+    s.optimizer = this->optimizer_name();
+    s.step = step_;
+    const std::size_t buffers = state_buffers_of(s.optimizer);
+    for (std::size_t i = 0; i < buffers && i < 2; ++i) {
+      s.buffers.emplace_back(param_count);
+      copy_out(s.buffers.back().data(), opt_state_[i].data(), param_count);
+    }
+    sync();
+    return s;
+  }
+  /// Continues from `s` (exported by a cudnn runner of this network; synchronous). Throws value_error
+  /// for an unknown optimizer or buffers of the wrong count or size (nothing is changed then).
+  void import_optimizer_state(const optimizer_state& s) {
+    const std::size_t buffers = state_buffers_of(s.optimizer);
+    if (s.buffers.size() != buffers)
+      throw value_error("optimizer state '" + s.optimizer + "' with " + std::to_string(s.buffers.size()) +
+                        " buffers, expected " + std::to_string(buffers));
+    for (const auto& b : s.buffers)
+      if (b.size() != param_count)
+        throw value_error("optimizer state buffer of " + std::to_string(b.size()) + " floats, the network has " +
+                          std::to_string(param_count) + " parameters");
+    device_guard guard(options_.device);
+    this->adopt_optimizer(s.optimizer);
+    for (std::size_t i = 0; i < buffers && i < 2; ++i) {
+      grow(opt_state_[i], param_count);
+      copy_in(opt_state_[i].data(), s.buffers[i].data(), param_count);
+    }
+    sync();
+    step_ = s.step;
+  }
   /// dLoss/dparams of the last compute_gradients / train_step, copied to a host buffer (synchronous).
   std::span<const float> gradients() const {
     device_guard guard(options_.device);
@@ -323,6 +358,13 @@ class runner : private detail::runner_resources, public runner_base<Net, In, ker
   static constexpr auto rows_ = summary<Net, In>().rows;
 
   void sync() const { CNNBENCH_CUDA_CHECK(cudaStreamSynchronize(stream_.get())); }
+  static std::size_t state_buffers_of(const std::string& optimizer) {
+    std::size_t n = 0;
+    cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto t) {
+      if (optimizer == decltype(t)::type::name) n = decltype(t)::type::state_buffers;
+    });
+    return n;
+  }
   void copy_in(float* dst, const float* src, std::size_t count) {
     if (count)
       CNNBENCH_CUDA_CHECK(cudaMemcpyAsync(dst, src, count * sizeof(float), cudaMemcpyHostToDevice, stream_.get()));

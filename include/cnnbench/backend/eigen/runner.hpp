@@ -131,6 +131,38 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
     });
   }
 
+  /// The optimizer's state buffers and step counter (exec/runner.hpp's optimizer_state), for checkpoints.
+  optimizer_state export_optimizer_state() const {
+    optimizer_state s;
+    s.optimizer = this->optimizer_name();
+    s.step = this->step_;
+    for (const auto& b : opt_state_)
+      if (!b.empty()) s.buffers.emplace_back(b.begin(), b.end());
+    return s;
+  }
+  /// Continues from `s` (exported by an eigen_cpu runner of this network): the next update with the
+  /// same optimizer type uses its buffers and step counter. Throws value_error for an unknown optimizer
+  /// or buffers of the wrong count or size (nothing is changed then).
+  void import_optimizer_state(const optimizer_state& s) {
+    std::size_t buffers = 0;
+    cnnbench::detail::for_each_type(optim::all{}, [&](auto, auto t) {
+      if (s.optimizer == decltype(t)::type::name) buffers = decltype(t)::type::state_buffers;
+    });
+    if (s.buffers.size() != buffers)
+      throw value_error("optimizer state '" + s.optimizer + "' with " + std::to_string(s.buffers.size()) +
+                        " buffers, expected " + std::to_string(buffers));
+    for (const auto& b : s.buffers)
+      if (b.size() != param_count)
+        throw value_error("optimizer state buffer of " + std::to_string(b.size()) + " floats, the network has " +
+                          std::to_string(param_count) + " parameters");
+    this->adopt_optimizer(s.optimizer);
+    for (std::size_t i = 0; i < opt_state_.size(); ++i) {
+      if (i < s.buffers.size()) opt_state_[i].assign(s.buffers[i].begin(), s.buffers[i].end());
+      else opt_state_[i].clear();
+    }
+    this->step_ = s.step;
+  }
+
   /// dLoss/dparams of the last compute_gradients / train_step (param_count floats).
   std::span<const float> gradients() const noexcept { return grad_; }
   /// The same buffer, writable: what apply_gradients reads. For wrappers that combine gradients

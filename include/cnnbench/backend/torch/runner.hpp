@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <span>
 #include <string>
 #include <vector>
@@ -117,6 +119,35 @@ class runner {
     return e;
   }
 
+  /// The optimizer's state (exec/runner.hpp's optimizer_state): the step counter and, in `opaque`, the
+  /// torch.optim optimizer serialised by torch::save (its per-parameter buffers and own step counts).
+  optimizer_state export_optimizer_state() const {
+    if (pending_) return *pending_;  // imported, not used yet
+    optimizer_state s;
+    s.optimizer = kind_name_;
+    s.step = step_;
+    if (optimizer_) {
+      std::ostringstream o;
+      ::torch::save(*optimizer_, o);
+      s.opaque = o.str();
+    }
+    return s;
+  }
+  /// Continues from `s` (exported by a libtorch runner of this network): the torch optimizer made by
+  /// the next step with the optimizer type `s.optimizer` loads it (torch::load). Throws value_error for
+  /// a state with float buffers (another policy's).
+  void import_optimizer_state(const optimizer_state& s) {
+    if (!s.buffers.empty())
+      throw value_error("libtorch: an optimizer state with " + std::to_string(s.buffers.size()) +
+                        " float buffers is another policy's (libtorch keeps torch.optim's own state)");
+    optimizer_.reset();
+    kind_ = nullptr;
+    kind_name_.clear();
+    step_ = s.step;
+    pending_.reset();
+    if (!s.optimizer.empty()) pending_ = s;
+  }
+
   /// Training-mode forward, loss and backward; gradients() then holds dLoss/dparams. Returns the mean loss.
   template <class Loss = loss::softmax_cross_entropy>
   float compute_gradients(std::span<const float> x, std::span<const std::int32_t> y, std::size_t n) {
@@ -195,12 +226,19 @@ class runner {
   }
 
   // One torch optimizer per optimizer type used; a new type starts a fresh one.
+  // An imported state (import_optimizer_state) is loaded into the first one made, if of its type.
   template <class Opt>
   void optimizer_for(const Opt& o) {
     static const char tag = 0;
     if (optimizer_ && kind_ == &tag) return;
     optimizer_ = optimizer_impl<Opt>::make(seq_->parameters(), o);
+    if (pending_ && pending_->optimizer == Opt::name && !pending_->opaque.empty()) {
+      std::istringstream in(pending_->opaque);
+      ::torch::load(*optimizer_, in);
+    }
+    pending_.reset();
     kind_ = &tag;
+    kind_name_ = std::string(Opt::name);
   }
   template <class Opt>
   void before_step(const Opt& o, std::uint64_t t) {
@@ -214,6 +252,8 @@ class runner {
   std::vector<std::string> description_;
   std::unique_ptr<::torch::optim::Optimizer> optimizer_;
   const void* kind_ = nullptr;
+  std::string kind_name_;                   // Opt::name of kind_
+  std::optional<optimizer_state> pending_;  // imported, loaded by the next optimizer_for
   std::uint64_t step_ = 0;
   std::vector<float> out_, grad_;
 };
