@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 namespace {
@@ -32,14 +33,23 @@ std::filesystem::path code_dir() {
 std::filesystem::path python(const std::string& name) {
   return frameworks::venv_dir(name, CNNBENCH_SOURCE_VENV_DIR) / "bin" / "python";
 }
-/// "tensorflow-cpu 2.21.0": the first pin of the requirements the venv was made from.
+/// "tensorflow-cpu 2.21.0": the framework's own package as pinned in the requirements the venv was made
+/// from (the first pin if that package is not listed).
 std::string pinned_version(const std::string& name) {
+  static const std::map<std::string, std::string> package = {{"tensorflow", "tensorflow-cpu"}, {"keras-jax", "keras"},
+                                                              {"pytorch", "torch"},            {"jax", "jax"},
+                                                              {"mxnet", "mxnet"},              {"chainer", "chainer"}};
+  const auto it = package.find(name);
   std::ifstream f(frameworks::venv_dir(name, CNNBENCH_SOURCE_VENV_DIR) / "cnnbench-requirements.txt");
-  std::string line;
-  while (std::getline(f, line))
-    if (const auto eq = line.find("=="); !line.empty() && line[0] != '#' && eq != std::string::npos)
-      return line.substr(0, eq) + " " + line.substr(eq + 2);
-  return name;
+  std::string line, first;
+  while (std::getline(f, line)) {
+    const auto eq = line.find("==");
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    const std::string pin = line.substr(0, eq) + " " + line.substr(eq + 2);
+    if (first.empty()) first = pin;
+    if (it != package.end() && line.substr(0, eq) == it->second) return pin;
+  }
+  return first.empty() ? name : first;
 }
 
 bench::policy_entry<Net, In> entry(const std::string& name, const std::string& generator, const std::string& api,

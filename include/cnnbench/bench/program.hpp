@@ -89,8 +89,10 @@ int run_program(int argc, char** argv) {
   const auto& out = o.out;
   const auto& data = o.data;
   const auto& lo = o.lo;
-  const int threads = o.threads;
-  const bool resume = o.resume, save_weights = o.save_weights, quiet = o.quiet;
+  const auto& threads = o.threads;  // references: the values arrive with app.parse below
+  const auto& resume = o.resume;
+  const auto& save_weights = o.save_weights;
+  const auto& quiet = o.quiet;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -104,7 +106,8 @@ int run_program(int argc, char** argv) {
   if (o.list) {
     for (const auto& e : registry::entries()) {
       const std::string why = e.unavailable(po);
-      std::cout << e.id << "  " << e.label(po) << (why.empty() ? "" : "  (unavailable here: " + why + ")") << '\n';
+      std::cout << e.id << "  " << e.label(po) << (why.empty() ? "" : "  (unavailable here: " + why + ")")
+                << (e.in_default_set ? "" : "  [runs only when named with --policy]") << '\n';
     }
     return 0;
   }
