@@ -55,18 +55,34 @@
 namespace cnnbench::bench {
 
 namespace detail {
-inline nlohmann::json num_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-inline double num_or_nan(const nlohmann::json& j) { return j.is_null() ? NAN : j.get<double>(); }
+// A double as JSON, exactly: finite numbers as numbers (nlohmann prints the shortest form that reads
+// back to the same bits), NaN and infinities as the strings "nan", "inf", "-inf" (a diverged epoch's
+// loss keeps its kind). Reading throws data_error for any other string.
+inline nlohmann::json exact(double v) {
+  if (std::isfinite(v)) return v;
+  if (std::isnan(v)) return "nan";
+  return v > 0 ? "inf" : "-inf";
+}
+inline double exact(const nlohmann::json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_null()) return NAN;
+  const auto s = j.get<std::string>();
+  if (s == "nan") return NAN;
+  if (s == "inf") return INFINITY;
+  if (s == "-inf") return -INFINITY;
+  throw data_error("trial record: '" + s + "' is not a number");
+}
 }  // namespace detail
 
-/// A trial record as JSON, exactly (doubles round-trip; non-finite values as null).
+/// A trial record as JSON, exactly (doubles round-trip, NaN and infinities included). Used by the
+/// checkpoints and by the MPI gather (mpi/trials.hpp), so both carry records the same way.
 inline nlohmann::json record_to_json(const trial_record& t) {
   using nlohmann::json;
   json epochs = json::array();
   for (const auto& e : t.epochs)
-    epochs.push_back({{"epoch", e.epoch}, {"train_loss", detail::num_or_null(e.train_loss)},
-                      {"train_accuracy", detail::num_or_null(e.train_accuracy)}, {"test_loss", detail::num_or_null(e.test_loss)},
-                      {"test_accuracy", detail::num_or_null(e.test_accuracy)}, {"test_images", e.test_images},
+    epochs.push_back({{"epoch", e.epoch}, {"train_loss", detail::exact(e.train_loss)},
+                      {"train_accuracy", detail::exact(e.train_accuracy)}, {"test_loss", detail::exact(e.test_loss)},
+                      {"test_accuracy", detail::exact(e.test_accuracy)}, {"test_images", e.test_images},
                       {"train_seconds", e.train_seconds}, {"images", e.images}});
   return {{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial}, {"seed", t.seed},
           {"status", t.status}, {"detail", t.detail}, {"epochs", epochs}, {"peak_host_bytes", t.peak_host_bytes},
@@ -78,10 +94,10 @@ inline std::vector<epoch_record> epochs_from_json(const nlohmann::json& a) {
   for (const auto& e : a) {
     epoch_record r;
     r.epoch = e.at("epoch").get<std::size_t>();
-    r.train_loss = detail::num_or_nan(e.at("train_loss"));
-    r.train_accuracy = detail::num_or_nan(e.at("train_accuracy"));
-    r.test_loss = detail::num_or_nan(e.at("test_loss"));
-    r.test_accuracy = detail::num_or_nan(e.at("test_accuracy"));
+    r.train_loss = detail::exact(e.at("train_loss"));
+    r.train_accuracy = detail::exact(e.at("train_accuracy"));
+    r.test_loss = detail::exact(e.at("test_loss"));
+    r.test_accuracy = detail::exact(e.at("test_accuracy"));
     r.test_images = e.at("test_images").get<std::size_t>();
     r.train_seconds = e.at("train_seconds").get<double>();
     r.images = e.at("images").get<std::size_t>();

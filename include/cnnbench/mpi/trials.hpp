@@ -8,7 +8,7 @@
 // A job depends only on the protocol, the data and (arm, trial, policy), so every record is the one a
 // single process would make for the same seeds: same losses, accuracies and image counts, bit for
 // bit; only the wall-clock fields (training time, images/s) and memory differ. Rank 0 gathers the
-// records (serialised as JSON: record_to_json / record_from_json, doubles round-tripped exactly),
+// records (serialised as JSON by bench/checkpoint.hpp's record_to_json / record_from_json, doubles exact),
 // puts them in report order, and returns the run's result; the other ranks return std::nullopt and
 // write nothing. The result's environment is rank 0's, with the MPI library and the ranks and hosts
 // appended to its `extra` field ("Open MPI v4.1.4; 2 ranks on 1 host: ci (ranks 0, 1)").
@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench/checkpoint.hpp"
 #include "../bench/distributed.hpp"
 #include "../bench/progress.hpp"
 #include "../bench/results.hpp"
@@ -45,21 +46,6 @@
 namespace cnnbench::mpi {
 
 namespace detail {
-// A double as JSON, exactly: finite numbers as numbers (nlohmann prints the shortest form that reads
-// back to the same bits), NaN and infinities as strings.
-inline nlohmann::json exact(double v) {
-  if (std::isfinite(v)) return v;
-  if (std::isnan(v)) return "nan";
-  return v > 0 ? "inf" : "-inf";
-}
-inline double exact(const nlohmann::json& j) {
-  if (j.is_number()) return j.get<double>();
-  const auto s = j.get<std::string>();
-  if (s == "nan") return NAN;
-  if (s == "inf") return INFINITY;
-  if (s == "-inf") return -INFINITY;
-  throw data_error("trial record: '" + s + "' is not a number");
-}
 inline std::string program_name() {
 #if defined(__GLIBC__)
   return program_invocation_short_name;
@@ -69,50 +55,10 @@ inline std::string program_name() {
 }
 }  // namespace detail
 
-/// One trial record as JSON, every field, doubles exact (inverse: record_from_json).
-inline nlohmann::json record_to_json(const bench::trial_record& t) {
-  using detail::exact;
-  nlohmann::json epochs = nlohmann::json::array();
-  for (const auto& e : t.epochs)
-    epochs.push_back({{"epoch", e.epoch}, {"train_loss", exact(e.train_loss)}, {"train_accuracy", exact(e.train_accuracy)},
-                      {"test_loss", exact(e.test_loss)}, {"test_accuracy", exact(e.test_accuracy)},
-                      {"test_images", e.test_images}, {"train_seconds", exact(e.train_seconds)}, {"images", e.images}});
-  return {{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial}, {"seed", t.seed},
-          {"status", t.status}, {"detail", t.detail}, {"epochs", epochs}, {"peak_host_bytes", t.peak_host_bytes},
-          {"baseline_host_bytes", t.baseline_host_bytes}, {"peak_host_per_run", t.peak_host_per_run},
-          {"peak_device_bytes", t.peak_device_bytes}};
-}
-
-/// The record record_to_json wrote. Throws data_error (via nlohmann's exceptions, rethrown) on a
-/// malformed record.
-inline bench::trial_record record_from_json(const nlohmann::json& j) {
-  using detail::exact;
+/// A gathered record (bench::record_from_json of bench/checkpoint.hpp); throws data_error on a malformed one.
+inline bench::trial_record gathered_record(const nlohmann::json& j) {
   try {
-    bench::trial_record t;
-    t.policy = j.at("policy").get<std::string>();
-    t.policy_label = j.at("policy_label").get<std::string>();
-    t.arm = j.at("arm").get<std::string>();
-    t.trial = j.at("trial").get<std::size_t>();
-    t.seed = j.at("seed").get<std::uint64_t>();
-    t.status = j.at("status").get<std::string>();
-    t.detail = j.at("detail").get<std::string>();
-    for (const auto& e : j.at("epochs")) {
-      bench::epoch_record r;
-      r.epoch = e.at("epoch").get<std::size_t>();
-      r.train_loss = exact(e.at("train_loss"));
-      r.train_accuracy = exact(e.at("train_accuracy"));
-      r.test_loss = exact(e.at("test_loss"));
-      r.test_accuracy = exact(e.at("test_accuracy"));
-      r.test_images = e.at("test_images").get<std::size_t>();
-      r.train_seconds = exact(e.at("train_seconds"));
-      r.images = e.at("images").get<std::size_t>();
-      t.epochs.push_back(r);
-    }
-    t.peak_host_bytes = j.at("peak_host_bytes").get<std::size_t>();
-    t.baseline_host_bytes = j.at("baseline_host_bytes").get<std::size_t>();
-    t.peak_host_per_run = j.at("peak_host_per_run").get<bool>();
-    t.peak_device_bytes = j.at("peak_device_bytes").get<std::size_t>();
-    return t;
+    return bench::record_from_json(j);
   } catch (const nlohmann::json::exception& e) {
     throw data_error(std::string("trial record: ") + e.what());
   }
@@ -150,7 +96,7 @@ std::optional<bench::run_result> run_trials_over_ranks(const bench::protocol& pr
         progress.clear();
         o.on_trial(rec);
       }
-      auto j = record_to_json(rec);
+      auto j = bench::record_to_json(rec);
       j["job"] = job.index;
       records.push_back(std::move(j));
       if (rank == fail_rank) {  // test hooks (see the file comment)
@@ -187,7 +133,7 @@ std::optional<bench::run_result> run_trials_over_ranks(const bench::protocol& pr
   for (int r = 0; r < size; ++r) {
     const auto part = nlohmann::json::parse(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
                                                        static_cast<std::size_t>(lens[static_cast<std::size_t>(r)])));
-    for (const auto& j : part) ordered.at(j.at("job").get<std::size_t>()) = record_from_json(j);
+    for (const auto& j : part) ordered.at(j.at("job").get<std::size_t>()) = gathered_record(j);
   }
   for (std::size_t i = 0; i < ordered.size(); ++i) {
     if (!ordered[i]) throw data_error("MPI run: no record of job " + std::to_string(i) + " came back");
