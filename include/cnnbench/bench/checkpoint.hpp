@@ -8,7 +8,7 @@
 // FILES in the folder, each written atomically (atomic_file.hpp: a temporary file renamed over the old):
 //   checkpoint.json            the commit point, written last: format and version, the run's fingerprint
 //                              (what the run is: program, protocol, options, policies, model, data hashes),
-//                              the records of the finished jobs (exact: doubles round-trip, NaN as null),
+//                              the records of the finished jobs (exact: doubles round-trip, NaN and infinities as "nan", "inf", "-inf"),
 //                              whether the run finished, and the running job: its index, the epochs done
 //                              and their records, and the names of its two state files:
 //   job-<J>-epoch-<E>.weights  the job's network after E epochs (network::save's format)
