@@ -9,7 +9,9 @@
 // The method is Goto and van de Geijn's ("Anatomy of high-performance matrix multiplication", ACM
 // TOMS 34(3), 2008), as in BLIS: B is packed once per (kc x nc) block into panels of nr columns, A
 // per (mc x kc) block into panels of mr rows, and a micro-kernel multiplies an mr x kc panel of A by
-// a kc x nr panel of B into an mr x nr tile of C held in vector registers:
+// a kc x nr panel of B into an mr x nr tile of C held in vector registers (a B that is not transposed
+// is read in place, its rows being contiguous already: packing it cost as much as the product when
+// M is small, as for a convolution's 32 or 64 filters):
 //   AVX-512 (__AVX512F__):  mr = 12 rows x nr = 32 columns (24 zmm accumulators);
 //   AVX2 / otherwise:       mr = 6 rows  x nr = 16 columns (12 ymm accumulators).
 // Blocking: kc = 256 (an A and a B panel stay in L1), mc = 96 (AVX-512) / 72 rows (the packed A block,
@@ -121,15 +123,16 @@ inline void pack_b(const float* B, std::size_t ldb, bool trans, std::size_t p0, 
 inline vec load(const float* p) noexcept { return *reinterpret_cast<const vec_unaligned*>(p); }
 inline void store(float* p, vec v) noexcept { *reinterpret_cast<vec_unaligned*>(p) = v; }
 
-/// C tile (mr x nr at c, leading dimension ldc) = (load ? C : 0) + a_panel (k x mr) * b_panel (k x nr).
+/// C tile (mr x nr at c, leading dimension ldc) = (load ? C : 0) + a_panel (k x mr) * b_panel (k rows
+/// of nr floats, ldb apart: nr when packed, B's own row stride when read in place).
 /// rows/cols < mr/nr: only that corner of C is read and written.
-inline void micro_kernel(std::size_t k, const float* __restrict a, const float* __restrict b, float* c,
-                         std::size_t ldc, bool load_c, std::size_t rows, std::size_t cols) {
+inline void micro_kernel(std::size_t k, const float* __restrict a, const float* __restrict b, std::size_t ldb,
+                         float* c, std::size_t ldc, bool load_c, std::size_t rows, std::size_t cols) {
   vec acc[mr][2];
 #pragma GCC unroll 12
   for (std::size_t i = 0; i < mr; ++i) acc[i][0] = acc[i][1] = vec{};
   for (std::size_t p = 0; p < k; ++p) {
-    const vec b0 = load(b + p * nr), b1 = load(b + p * nr + vec_floats);
+    const vec b0 = load(b + p * ldb), b1 = load(b + p * ldb + vec_floats);
 #pragma GCC unroll 12
     for (std::size_t i = 0; i < mr; ++i) {
       const float s = a[p * mr + i];
@@ -177,17 +180,23 @@ inline void gemm(std::size_t M, std::size_t N, std::size_t K, const float* A, st
   float* apack = detail::scratch(1, kc_ * std::min(mc, (M + mr - 1) / mr * mr));
   for (std::size_t j0 = 0; j0 < N; j0 += nc) {
     const std::size_t n = std::min(nc, N - j0);
+    // B not transposed: its full nr-column panels are read in place (k rows of nr contiguous floats,
+    // ldb apart), only a last partial panel is packed; B transposed: packed (kc x nc per block).
+    const std::size_t n_direct = trans_b ? 0 : n / nr * nr;
     for (std::size_t p0 = 0; p0 < K; p0 += kc) {
       const std::size_t k = std::min(kc, K - p0);
       const bool load_c = accumulate || p0 > 0;
-      detail::pack_b(B, ldb, trans_b, p0, k, j0, n, bpack);
+      if (n_direct < n) detail::pack_b(B, ldb, trans_b, p0, k, j0 + n_direct, n - n_direct, bpack);
       for (std::size_t i0 = 0; i0 < M; i0 += mc) {
         const std::size_t m = std::min(mc, M - i0);
         detail::pack_a(A, lda, trans_a, i0, m, p0, k, apack);
-        for (std::size_t jr = 0; jr < n; jr += nr)
+        for (std::size_t jr = 0; jr < n; jr += nr) {
+          const bool direct = jr < n_direct;
+          const float* b = direct ? B + p0 * ldb + j0 + jr : bpack + (jr - n_direct) * k;
           for (std::size_t ir = 0; ir < m; ir += mr)
-            detail::micro_kernel(k, apack + ir * k, bpack + jr * k, C + (i0 + ir) * ldc + j0 + jr, ldc, load_c,
+            detail::micro_kernel(k, apack + ir * k, b, direct ? ldb : nr, C + (i0 + ir) * ldc + j0 + jr, ldc, load_c,
                                  std::min(mr, m - ir), std::min(nr, n - jr));
+        }
       }
     }
   }
