@@ -224,10 +224,10 @@ OPTIMIZER_CASES = [
     ("SGD Nesterov + weight decay", {"kind": "sgd", "lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3}),
     ("SGD momentum + weight decay", {"kind": "sgd", "lr": 0.01, "momentum": 0.9, "nesterov": False,
                                      "weight_decay": 1e-3}),
-    ("Adam (PyTorch)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "mode": "pytorch"}),
+    ("Adam (PyTorch)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "epsilon_mode": "pytorch"}),
     ("Adam (tf.keras, epsilon hat)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7,
-                                      "mode": "keras"}),
-    ("Adam + time decay", {"kind": "adam", "lr": 1e-3, "eps": 1e-8, "mode": "pytorch", "decay": 0.1}),
+                                      "epsilon_mode": "keras"}),
+    ("Adam + time decay", {"kind": "adam", "lr": 1e-3, "eps": 1e-8, "epsilon_mode": "pytorch", "decay": 0.1}),
     ("RMSprop (eps outside, Keras 2.0)", {"kind": "rmsprop", "lr": 1e-3, "rho": 0.9, "eps": 1e-8,
                                           "eps_inside_sqrt": False}),
     ("RMSprop (eps inside, tf.keras)", {"kind": "rmsprop", "lr": 1e-3, "rho": 0.9, "eps": 1e-7,
@@ -249,7 +249,7 @@ def torch_optimizer(o, params):
 
         def adjust(t):
             opt.param_groups[0]["lr"] = lr_at(t)
-            if o["mode"] == "keras":  # Keras' epsilon hat is PyTorch's eps / sqrt(1 - beta2^t)
+            if o["epsilon_mode"] == "keras":  # Keras' epsilon hat is PyTorch's eps / sqrt(1 - beta2^t)
                 opt.param_groups[0]["eps"] = o["eps"] / (1 - o.get("beta2", 0.999) ** t) ** 0.5
         return opt, adjust
     if not o["eps_inside_sqrt"]:
@@ -273,7 +273,7 @@ def torch_optimizer(o, params):
 
 def optimizers(framework, python, work):
     import torch
-    from gen_common import Unsupported
+    from gen_common import Refused
     torch.set_num_threads(1)
     spec = spec_of("s1")
     steps = 5
@@ -282,7 +282,7 @@ def optimizers(framework, python, work):
         train = dict(TRAIN, optimizer=o)
         try:
             out = run_worker(python, framework, spec, train, work, "optimizer")
-        except Unsupported as e:
+        except Refused as e:
             print(f"  {what}: refused by the generator: {e}")
             continue
         net, layers = torch_loaded(spec, weights)
