@@ -9,21 +9,12 @@ TRAIN.json says the loss, optimizer (cnnbench's fields), batch size, threads, se
 Each framework family has its generator module gen_<family>.py exposing
 generate(spec: dict, train: dict) -> str; a framework whose module is absent is reported as such.
 
-The generated module's contract (serve.py and the tests rely on it):
-    FRAMEWORK: str; VERSION: str
-    set_threads(n)             before anything else is built: intra- and inter-op threads = n
-    build() -> model           the framework's own default initialisation
-    load_weights(model, dict)  cnnbench's tensor names and layouts in
-    get_weights(model) -> dict cnnbench's tensor names and layouts out (float32)
-    param_count(model) -> int  trainable scalars as the framework counts them (= param_count_v)
-    state_count(model) -> int  (optional) BatchNorm running statistics (= state_count_v)
-    make_trainer(model) -> object with .step(x float32 [N,C,H,W], y int32 [N]) -> mean loss and
-                           .evaluate(x, y) -> (loss sum, correct count), inference mode
-    predict(model, x) -> logits [N, outputs]  (optional) inference mode; the equivalence tests use it
-    main(argv) -> int          standalone: --weights DIR --x X.npy --y Y.npy --epochs E
+The generated module's contract (the top-level names serve.py, time_steps.py and the tests rely on)
+is written once, in gen_common.MODULE_CONTRACT; tests/frameworks/check_contract.py checks every
+generator against it.
 Binary cross-entropy models have one logit: y is 0/1 and correct means (logit > 0) == y.
-Exit codes: 0 written, 2 bad input (file, JSON, unknown framework or generator missing), 3 the
-framework cannot express the spec (the reason is printed).
+Exit codes: 0 written, 2 bad input (file, JSON, unknown framework or generator missing, a spec field
+the generator cannot read), 3 the framework cannot express the spec (the reason is printed).
 """
 import argparse
 import importlib
@@ -34,7 +25,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import Refused  # noqa: E402
+from gen_common import Refused  # noqa: E402
 
 # framework name -> (generator module, keyword arguments of its generate())
 FRAMEWORKS = {
@@ -68,7 +59,7 @@ def generator(framework):
 
 
 def generate(spec, framework, train=None):
-    """The module's source for `framework`; raises BadInput or common.Refused."""
+    """The module's source for `framework`; raises BadInput or gen_common.Refused."""
     if spec.get("format") != "cnnbench-model" or spec.get("version") != 1:
         raise BadInput(f"not a cnnbench model spec version 1 (format {spec.get('format')!r}, "
                        f"version {spec.get('version')!r})")
@@ -104,6 +95,9 @@ def main(argv):
     except Refused as e:
         print(f"codegen: {a.framework} cannot run this: {e}", file=sys.stderr)
         return 3
+    except (ValueError, KeyError) as e:  # a spec the generator cannot read (after Refused, a ValueError)
+        print(f"codegen: {a.spec}: bad model or training spec for {a.framework}: {e}", file=sys.stderr)
+        return 2
     try:
         with open(a.out, "w") as f:
             f.write(src)

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_common import MAIN, Unsupported, check_spec, describe, training  # noqa: E402
+from gen_common import MAIN, Refused, check_spec, describe, training  # noqa: E402
 
 NAME = "chainer"
 
@@ -96,10 +96,10 @@ def generate(spec, train=None):
     adjust, hooks = [], []
     if o["kind"] == "sgd":
         if o["decay"] and o["momentum"]:
-            raise Unsupported("gen_chainer: SGD momentum with a time decay: Chainer keeps lr inside the velocity "
+            raise Refused("gen_chainer: SGD momentum with a time decay: Chainer keeps lr inside the velocity "
                               "(v = m*v - lr*g), cnnbench outside it (p -= lr_t*b), so a changing lr differs")
         if o["nesterov"]:
-            raise Unsupported("gen_chainer: Nesterov momentum: Chainer's NesterovAG steps by m^2 v_new - (1+m) lr g "
+            raise Refused("gen_chainer: Nesterov momentum: Chainer's NesterovAG steps by m^2 v_new - (1+m) lr g "
                               "with the updated velocity, PyTorch by lr ((1+m) g + m^2 b) with the old buffer")
         cls = "MomentumSGD" if o["momentum"] else "SGD"
         opt = (f"chainer.optimizers.{cls}(lr={o['lr']!r}" + (f", momentum={o['momentum']!r})" if o["momentum"] else ")"))
@@ -109,14 +109,14 @@ def generate(spec, train=None):
         opt = (f"chainer.optimizers.Adam(alpha={o['lr']!r}, beta1={o['beta1']!r}, beta2={o['beta2']!r}, "
                f"eps={o['eps']!r})")
         opt_note = "# Chainer's Adam scales alpha by sqrt(1 - beta2^t) / (1 - beta1^t): tf.keras' 'epsilon hat'"
-        if o["mode"] == "pytorch":
+        if o["epsilon_mode"] == "pytorch":
             adjust.append(f"        # PyTorch adds epsilon to the bias-corrected sqrt(v): that is epsilon * sqrt(1 - "
                           f"beta2^t) here\n        self.optimizer.eps = {o['eps']!r} * (1 - {o['beta2']!r} ** "
                           f"(self.optimizer.t + 1)) ** 0.5")
         lr_attr = "alpha"
     else:
         if o["momentum"]:
-            raise Unsupported("gen_chainer: RMSprop with momentum: Chainer's RMSprop has no momentum")
+            raise Refused("gen_chainer: RMSprop with momentum: Chainer's RMSprop has no momentum")
         opt = (f"chainer.optimizers.RMSprop(lr={o['lr']!r}, alpha={o['rho']!r}, eps={o['eps']!r}, "
                f"eps_inside_sqrt={o['eps_inside_sqrt']})")
         opt_note = "# alpha is rho; Chainer's default puts epsilon outside the square root (PyTorch's place)"

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_common import MAIN, Unsupported, check_spec, describe, flatten_permutations, py, training
+from gen_common import MAIN, Refused, check_spec, describe, flatten_permutations, py, training
 
 NAME = "jax"
 
@@ -119,15 +119,15 @@ def generate(spec, train=None):
             opt = f"optax.sgd(lr, momentum={o['momentum'] or None!r}, nesterov={o['nesterov']})"
         opt_note = "# optax's trace is PyTorch's momentum buffer (b = m b + g, p -= lr b)"
     elif o["kind"] == "adam":
-        if o["mode"] != "pytorch":
-            raise Unsupported("gen_jax: Adam with tf.keras' 'epsilon hat' placement: optax.adam has PyTorch's only")
+        if o["epsilon_mode"] != "pytorch":
+            raise Refused("gen_jax: Adam with tf.keras' 'epsilon hat' placement: optax.adam has PyTorch's only")
         opt = f"optax.adam(lr, b1={o['beta1']!r}, b2={o['beta2']!r}, eps={o['eps']!r})"
         if o["weight_decay"]:
             opt = f"optax.chain(optax.add_decayed_weights({o['weight_decay']!r}), {opt})  # L2 (torch.optim.Adam), not AdamW"
         opt_note = "# epsilon outside the square root, after bias correction (PyTorch's placement)"
     else:
         if o["momentum"] and o["decay"]:
-            raise Unsupported("gen_jax: RMSprop momentum with a time decay: optax scales by the lr before the momentum "
+            raise Refused("gen_jax: RMSprop momentum with a time decay: optax scales by the lr before the momentum "
                               "trace, cnnbench after it, so a changing lr gives different steps")
         opt = (f"optax.rmsprop(lr, decay={o['rho']!r}, eps={o['eps']!r}, eps_in_sqrt={o['eps_inside_sqrt']}, "
                f"momentum={o['momentum'] or None!r})")

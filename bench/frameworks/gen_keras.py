@@ -7,9 +7,9 @@ Keras works in NHWC (channels_last: TensorFlow's CPU kernels have no NCHW convol
 transposes batches from cnnbench's NCHW, and its loader converts the weights: conv kernels
 [F,C,KH,KW] -> [KH,KW,C,F], dense [out,in] -> [in,out], and a Dense after a Flatten has its input
 rows permuted from cnnbench's (c,h,w) order to Keras' (h,w,c) flatten order.
-Raises common.Refused where Keras cannot express cnnbench's optimizer.
+Raises gen_common.Refused where Keras cannot express cnnbench's optimizer.
 """
-from common import Refused, Writer, flat_layers, py
+from gen_common import Refused, Writer, flat_layers, float_literal
 
 
 def _layer(l, indent):
@@ -38,13 +38,13 @@ def _layer(l, indent):
     if k == "global_avg_pool":
         return f'layers.GlobalAveragePooling2D(name="{name}")'
     if k == "dropout":
-        return f'layers.Dropout({py(l["rate"])}, name="{name}")'
+        return f'layers.Dropout({float_literal(l["rate"])}, name="{name}")'
     if k == "batch_norm":
         # Keras' defaults are epsilon 1e-3, momentum 0.99 in its convention (running = m * running +
         # (1 - m) * batch): cnnbench's (PyTorch's) momentum m is Keras' 1 - m. Keras' moving variance
         # uses the biased batch variance (PyTorch's and cnnbench's the unbiased one): the running
         # statistics, used only at inference, differ by n / (n - 1) per update.
-        return (f'layers.BatchNormalization(epsilon={py(l["eps"])}, momentum={py(1.0 - l["momentum"])}, '
+        return (f'layers.BatchNormalization(epsilon={float_literal(l["eps"])}, momentum={float_literal(1.0 - l["momentum"])}, '
                 f'name="{name}")')
     if k == "residual":
         main = ", ".join(_layer(s, indent).partition("  # ")[0] for s in l["main"])
@@ -96,11 +96,11 @@ def _optimizer(opt, backend):
     """(setup lines, optimizer expression, gradient hook lines) for cnnbench's optimizer in Keras."""
     k, lr, decay = opt["kind"], opt["lr"], opt.get("decay", 0.0)
     pre = []
-    rate = py(lr)
+    rate = float_literal(lr)
     if decay:
         # cnnbench's (Keras 2's legacy) time decay lr / (1 + decay * (t - 1)); Keras 3 counts
         # iterations from 0, so InverseTimeDecay with decay_steps 1 is the same rate at every step.
-        pre.append(f"lr = keras.optimizers.schedules.InverseTimeDecay({rate}, decay_steps=1, decay_rate={py(decay)})")
+        pre.append(f"lr = keras.optimizers.schedules.InverseTimeDecay({rate}, decay_steps=1, decay_rate={float_literal(decay)})")
         rate = "lr"
     wd = opt.get("weight_decay", 0.0)
     if wd and backend != "tensorflow":
@@ -111,20 +111,20 @@ def _optimizer(opt, backend):
             raise Refused("sgd with momentum and time decay: Keras scales each gradient by its step's rate "
                           "(v = m v - lr_t g), cnnbench and PyTorch scale the whole velocity (p -= lr_t b)")
         # Keras' v = m v - lr g, p += v is PyTorch's b = m b + g, p -= lr b while lr is constant.
-        expr = f"keras.optimizers.SGD({rate}, momentum={py(opt['momentum'])}, nesterov={opt['nesterov']})"
+        expr = f"keras.optimizers.SGD({rate}, momentum={float_literal(opt['momentum'])}, nesterov={opt['nesterov']})"
     elif k == "adam":
         if opt["epsilon_mode"] == "keras":
-            expr = (f"keras.optimizers.Adam({rate}, beta_1={py(opt['beta1'])}, beta_2={py(opt['beta2'])}, "
-                    f"epsilon={py(opt['eps'])})  # Keras' own \"epsilon hat\"")
+            expr = (f"keras.optimizers.Adam({rate}, beta_1={float_literal(opt['beta1'])}, beta_2={float_literal(opt['beta2'])}, "
+                    f"epsilon={float_literal(opt['eps'])})  # Keras' own \"epsilon hat\"")
         else:
-            expr = (f"TorchAdam({rate}, beta_1={py(opt['beta1'])}, beta_2={py(opt['beta2'])}, "
-                    f"epsilon={py(opt['eps'])})")
+            expr = (f"TorchAdam({rate}, beta_1={float_literal(opt['beta1'])}, beta_2={float_literal(opt['beta2'])}, "
+                    f"epsilon={float_literal(opt['eps'])})")
     elif k == "rmsprop":
         if decay and opt["momentum"]:
             raise Refused("rmsprop with momentum and time decay: Keras scales each increment by its step's "
                           "rate, cnnbench and PyTorch the whole momentum buffer")
         cls = "keras.optimizers.RMSprop" if opt["eps_inside_sqrt"] else "RMSpropEpsOutside"
-        expr = (f"{cls}({rate}, rho={py(opt['rho'])}, momentum={py(opt['momentum'])}, epsilon={py(opt['eps'])})")
+        expr = (f"{cls}({rate}, rho={float_literal(opt['rho'])}, momentum={float_literal(opt['momentum'])}, epsilon={float_literal(opt['eps'])})")
     else:
         raise Refused(f"optimizer {k!r} unknown")
     return pre, expr, wd
@@ -284,7 +284,7 @@ def generate(spec, train, backend="tensorflow"):
         o.line("        grads = tape.gradient(loss, self.model.trainable_variables)")
         if wd:
             o.line("        # cnnbench's weight decay is L2 added to the gradient (PyTorch's), not Keras' decoupled one.")
-            o.line(f"        grads = [g + {py(wd)} * v for g, v in zip(grads, self.model.trainable_variables)]")
+            o.line(f"        grads = [g + {float_literal(wd)} * v for g, v in zip(grads, self.model.trainable_variables)]")
         o.line("        self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))")
         o.line("        return loss")
         o.blank()

@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_common import MAIN, Unsupported, check_spec, describe, training  # noqa: E402
+from gen_common import MAIN, Refused, check_spec, describe, training  # noqa: E402
 
 NAME = "mxnet"
 
@@ -99,7 +99,7 @@ def generate(spec, train=None):
     adjust = []
     if o["kind"] == "sgd":
         if o["decay"] and o["momentum"]:
-            raise Unsupported("gen_mxnet: SGD momentum with a time decay: MXNet keeps lr inside the momentum buffer "
+            raise Refused("gen_mxnet: SGD momentum with a time decay: MXNet keeps lr inside the momentum buffer "
                               "(mom = m*mom - lr*g), cnnbench outside it (p -= lr_t*b), so a changing lr differs")
         opt = (f"mx.optimizer.SGD(learning_rate={o['lr']!r}, momentum={o['momentum']!r}, wd={o['weight_decay']!r})"
                f"  # wd: L2 added to the gradient, as torch.optim.SGD's weight_decay")
@@ -111,16 +111,16 @@ def generate(spec, train=None):
         opt = (f"mx.optimizer.Adam(learning_rate={o['lr']!r}, beta1={o['beta1']!r}, beta2={o['beta2']!r}, "
                f"epsilon={o['eps']!r}, wd={o['weight_decay']!r})")
         opt_note = "# MXNet's Adam scales the lr by sqrt(1 - beta2^t) / (1 - beta1^t): tf.keras' 'epsilon hat'"
-        if o["mode"] == "pytorch":
+        if o["epsilon_mode"] == "pytorch":
             adjust.append(f"        # PyTorch adds epsilon to the bias-corrected sqrt(v): that is epsilon * sqrt(1 - "
                           f"beta2^t) here\n        self.optimizer.epsilon = {o['eps']!r} * (1 - {o['beta2']!r} ** "
                           f"self.t) ** 0.5")
     else:
         if not o["eps_inside_sqrt"]:
-            raise Unsupported("gen_mxnet: RMSprop with epsilon outside the square root (PyTorch, Keras 2.0): MXNet's "
+            raise Refused("gen_mxnet: RMSprop with epsilon outside the square root (PyTorch, Keras 2.0): MXNet's "
                               "RMSProp divides by sqrt(n + epsilon) only")
         if o["momentum"]:
-            raise Unsupported("gen_mxnet: RMSprop with momentum: MXNet has momentum only in centred RMSProp")
+            raise Refused("gen_mxnet: RMSprop with momentum: MXNet has momentum only in centred RMSProp")
         opt = f"mx.optimizer.RMSProp(learning_rate={o['lr']!r}, gamma1={o['rho']!r}, epsilon={o['eps']!r})"
         opt_note = "# gamma1 is rho; epsilon inside the square root, as tf.keras"
     if o["decay"]:

@@ -9,7 +9,7 @@ the LibTorch adapter maps them (include/cnnbench/backend/torch/optimizers.hpp); 
 this 2-core CPU its compilation takes longer than the short protocols train, and eager mode is the
 idiom of the write-ups' PyTorch code.
 """
-from common import Refused, Writer, py
+from gen_common import Refused, Writer, float_literal
 
 
 def _modules(layers, flat):
@@ -51,10 +51,10 @@ def _modules(layers, flat):
         elif k == "global_avg_pool":
             out.append((name, "nn.AdaptiveAvgPool2d(1)", ""))
         elif k == "dropout":
-            out.append((name, f"nn.Dropout({py(l['rate'])})", ""))
+            out.append((name, f"nn.Dropout({float_literal(l['rate'])})", ""))
         elif k == "batch_norm":
             cls = "BatchNorm1d" if flat else "BatchNorm2d"
-            out.append((name, f"nn.{cls}({c}, eps={py(l['eps'])}, momentum={py(l['momentum'])})",
+            out.append((name, f"nn.{cls}({c}, eps={float_literal(l['eps'])}, momentum={float_literal(l['momentum'])})",
                         "cnnbench's momentum convention is PyTorch's"))
         elif k == "residual":
             main = _seq(_modules(l["main"], flat), 12)
@@ -80,23 +80,23 @@ def _optimizer(opt):
     k, decay = opt["kind"], opt.get("decay", 0.0)
     per_step = []
     if k == "sgd":
-        expr = (f"torch.optim.SGD(model.parameters(), lr={py(opt['lr'])}, momentum={py(opt['momentum'])}, "
-                f"nesterov={opt['nesterov']}, weight_decay={py(opt['weight_decay'])})")
+        expr = (f"torch.optim.SGD(model.parameters(), lr={float_literal(opt['lr'])}, momentum={float_literal(opt['momentum'])}, "
+                f"nesterov={opt['nesterov']}, weight_decay={float_literal(opt['weight_decay'])})")
     elif k == "adam":
-        expr = (f"torch.optim.Adam(model.parameters(), lr={py(opt['lr'])}, betas=({py(opt['beta1'])}, {py(opt['beta2'])}), "
-                f"eps={py(opt['eps'])}, weight_decay={py(opt['weight_decay'])})")
+        expr = (f"torch.optim.Adam(model.parameters(), lr={float_literal(opt['lr'])}, betas=({float_literal(opt['beta1'])}, {float_literal(opt['beta2'])}), "
+                f"eps={float_literal(opt['eps'])}, weight_decay={float_literal(opt['weight_decay'])})")
         if opt["epsilon_mode"] == "keras":
             per_step = ["# Keras' \"epsilon hat\" is added to sqrt(v), torch's eps to sqrt(v / (1 - beta2^t)):",
                         "# eps_t = eps / sqrt(1 - beta2^t) gives Keras' update.",
-                        f"self.optimizer.param_groups[0][\"eps\"] = {py(opt['eps'])} / "
-                        f"math.sqrt(1 - {py(opt['beta2'])} ** self.t)"]
+                        f"self.optimizer.param_groups[0][\"eps\"] = {float_literal(opt['eps'])} / "
+                        f"math.sqrt(1 - {float_literal(opt['beta2'])} ** self.t)"]
     elif k == "rmsprop":
         if opt["eps_inside_sqrt"]:
             raise Refused("tf.keras RMSprop divides by sqrt(s + eps); torch.optim.RMSprop only by sqrt(s) + eps "
                           "(as the LibTorch adapter, refused)")
         # PyTorch calls rho `alpha`.
-        expr = (f"torch.optim.RMSprop(model.parameters(), lr={py(opt['lr'])}, alpha={py(opt['rho'])}, "
-                f"eps={py(opt['eps'])}, momentum={py(opt['momentum'])})")
+        expr = (f"torch.optim.RMSprop(model.parameters(), lr={float_literal(opt['lr'])}, alpha={float_literal(opt['rho'])}, "
+                f"eps={float_literal(opt['eps'])}, momentum={float_literal(opt['momentum'])})")
     else:
         raise Refused(f"optimizer {k!r} unknown")
     return expr, per_step, bool(decay)
@@ -135,6 +135,8 @@ def generate(spec, train):
     o.blank()
     o.line('FRAMEWORK = "pytorch"')
     o.line('VERSION = f"PyTorch {torch.__version__}"')
+    c, h, w = spec["input"]
+    o.line(f"INPUT = ({c}, {h}, {w})  # cnnbench's per-sample shape, NCHW (PyTorch's too)")
     o.blank(2)
     o.line("def set_threads(n):")
     o.line("    torch.set_num_threads(n)")
@@ -175,7 +177,7 @@ def generate(spec, train):
     o.line(f"        self.optimizer = {opt_expr.replace('model.parameters()', 'model.parameters()')}")
     if lambda_lr:
         o.line("        # cnnbench's (Keras') time decay: lr / (1 + decay * (t - 1)) at step t.")
-        o.line(f"        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1 / (1 + {py(opt['decay'])} * t))")
+        o.line(f"        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda t: 1 / (1 + {float_literal(opt['decay'])} * t))")
     o.line("        self.t = 0")
     o.blank()
     o.line("    def step(self, x, y):")

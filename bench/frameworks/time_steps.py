@@ -5,7 +5,7 @@ Prints one JSON line: {"framework", "version", "batch", "threads", "steps", "ima
 "peak_rss_bytes"}. The first --warmup steps (tracing, compilation, allocation) are not timed; then
 steps run until --min-time seconds have passed (at least 3).
 
-usage: time_steps.py MODULE.py --batch N --threads T [--min-time 2] [--warmup 3]
+usage: time_steps.py MODULE.py --batch N --threads T [--classes 10] [--min-time 2] [--warmup 3]
 """
 import argparse
 import importlib.util
@@ -24,6 +24,8 @@ def main():
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--min-time", type=float, default=2.0)
     ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--classes", type=int, default=10, help="labels are drawn from 0 .. classes-1 (the model's outputs; "
+                    "2 for a one-logit binary model)")
     a = ap.parse_args()
     spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(a.module))[0], a.module)
     m = importlib.util.module_from_spec(spec)
@@ -32,9 +34,8 @@ def main():
     model = m.build()
     trainer = m.make_trainer(model)
     rng = np.random.default_rng(1)
-    classes = 10
     batches = [(rng.uniform(-1, 1, size=(a.batch,) + tuple(m.INPUT)).astype(np.float32),
-                rng.integers(0, classes, size=a.batch).astype(np.int32)) for _ in range(4)]
+                rng.integers(0, a.classes, size=a.batch).astype(np.int32)) for _ in range(4)]
     for i in range(a.warmup):
         trainer.step(*batches[i % 4])
     steps, start = 0, time.perf_counter()

@@ -8,7 +8,7 @@
 //   equals the requested 2 and its CPU time over the steps is at most 2.5 x their wall time.
 // - Parameter counts: the generated code of every published model, built by the framework, has
 //   param_count_v trainable scalars (and state_count_v BatchNorm statistics where it counts them).
-// Exception: keras-jax on S3, bounds 1e-3 / 1e-2 (see equivalence(); open: its float64 run).
+// Exception: keras-jax on S3, bounds 3e-4 / 2e-3, from its and the others' float64 drift (see equivalence()).
 // Where: $CNNBENCH_VENV_DIR/<name>, else the source tree's .venvs/ (CNNBENCH_TEST_VENV_DIR).
 #include <cnnbench/cnnbench.hpp>
 #include <cnnbench/data/cifar10.hpp>
@@ -138,10 +138,18 @@ void lockstep(const std::string& fw, const char* name, const dataset& data, doub
 void equivalence(const std::string& fw, const std::string& generator) {
   if (const auto why = missing(fw, generator); !why.empty()) CNNBENCH_SKIP(why);
   lockstep<models::FashionMnistCnn, models::fashion_mnist_input>(fw, "S1", s1_data(2000));
-  // Keras on JAX (XLA's CPU convolutions, whose summation order differs from eigen_cpu's, TensorFlow's
-  // and PyTorch's, which all hold 1e-5 here) ends S3's 20 steps 1.1e-4 from eigen_cpu per step and 2.5e-4
-  // in the weights (measured); not yet compared with a float64 JAX run, so its bounds are 1e-3 / 1e-2.
-  if (fw == "keras-jax") lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000), 1e-3, 1e-2);
+  // Keras on JAX ends S3's 20 steps 1.07e-4 from eigen_cpu per step and 2.5e-4 in the weights (measured),
+  // TensorFlow and PyTorch 8e-6 and 2.2e-5. Not a different computation but float32 drift, which S3 from
+  // these Glorot weights amplifies: trained from this test's initial weights on CIFAR-10 batches in
+  // another order, against PyTorch in float64 (tests/frameworks/drift64.py s3 --threads 2 --weights
+  // <this test's work>/keras-jax/S3 (dropout 0)/initial), every float32 runtime is as far from float64:
+  // worst per-step loss 7.7e-5 (PyTorch 1.13), 7.2e-5 (TensorFlow), 8.0e-5 (Keras on JAX), 7.4e-5
+  // (PyTorch 2), and the float32 runtimes 1.2e-5..1.24e-4 from one another (TensorFlow vs PyTorch 1.13:
+  // 1.24e-4, more than Keras on JAX here); the weights after 20 steps up to 5.3e-2 apart (worst tensor).
+  // So which float32 runtime lands within 1e-4 of eigen_cpu on one trajectory is chance; Keras on JAX's
+  // per-step bound is 3e-4 (2.4x the largest runtime-to-runtime difference measured), its weights' 2e-3
+  // (8x this fixed trajectory's 2.5e-4; the data, order and weights are the same every run).
+  if (fw == "keras-jax") lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000), 3e-4, 2e-3);
   else lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000));
 }
 

@@ -6,10 +6,10 @@ project already proves eigen_cpu equal to: tests/oracle), for S1 and S3 with dro
   - evaluate()'s loss sum and correct count equal torch's (1e-5 relative; exact count);
   - 20 SGD-momentum steps (lr 0.01, momentum 0.9, torch.optim.SGD's convention) on the same batches:
     every per-step loss within 1e-4 relative, and the weights after them within 1e-3 relative;
-(case optimizers) every optimizer mapping, 5 steps on S1 against torch.optim (tf.keras' epsilon
-placements through torch.optim with eps adjusted per step, or by hand), per-step losses within 1e-4
-and weights within 1e-3 (SGD) or 2e-2 (Adam, RMSprop: see optimizers()), or refused by the generator
-with the reason;
+(case optimizers) every optimizer mapping, 5 steps on S4 classic (smooth: sigmoid, average pooling)
+against torch.optim (tf.keras' epsilon placements through torch.optim with eps adjusted per step, or
+by hand), per-step losses within 1e-4 and weights within 1e-3 (SGD) or 1e-4 (Adam, RMSprop: see
+optimizers() for why not S1), or refused by the generator with the reason;
 and (case param_counts) param_count() of every published model equals param_count_v, which
 include/cnnbench/models/published.hpp static_asserts (the fixtures carry those totals).
 
@@ -224,10 +224,10 @@ OPTIMIZER_CASES = [
     ("SGD Nesterov + weight decay", {"kind": "sgd", "lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 1e-3}),
     ("SGD momentum + weight decay", {"kind": "sgd", "lr": 0.01, "momentum": 0.9, "nesterov": False,
                                      "weight_decay": 1e-3}),
-    ("Adam (PyTorch)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "mode": "pytorch"}),
+    ("Adam (PyTorch)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "epsilon_mode": "pytorch"}),
     ("Adam (tf.keras, epsilon hat)", {"kind": "adam", "lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7,
-                                      "mode": "keras"}),
-    ("Adam + time decay", {"kind": "adam", "lr": 1e-3, "eps": 1e-8, "mode": "pytorch", "decay": 0.1}),
+                                      "epsilon_mode": "keras"}),
+    ("Adam + time decay", {"kind": "adam", "lr": 1e-3, "eps": 1e-8, "epsilon_mode": "pytorch", "decay": 0.1}),
     ("RMSprop (eps outside, Keras 2.0)", {"kind": "rmsprop", "lr": 1e-3, "rho": 0.9, "eps": 1e-8,
                                           "eps_inside_sqrt": False}),
     ("RMSprop (eps inside, tf.keras)", {"kind": "rmsprop", "lr": 1e-3, "rho": 0.9, "eps": 1e-7,
@@ -249,7 +249,7 @@ def torch_optimizer(o, params):
 
         def adjust(t):
             opt.param_groups[0]["lr"] = lr_at(t)
-            if o["mode"] == "keras":  # Keras' epsilon hat is PyTorch's eps / sqrt(1 - beta2^t)
+            if o["epsilon_mode"] == "keras":  # Keras' epsilon hat is PyTorch's eps / sqrt(1 - beta2^t)
                 opt.param_groups[0]["eps"] = o["eps"] / (1 - o.get("beta2", 0.999) ** t) ** 0.5
         return opt, adjust
     if not o["eps_inside_sqrt"]:
@@ -273,24 +273,35 @@ def torch_optimizer(o, params):
 
 def optimizers(framework, python, work):
     import torch
-    from gen_common import Unsupported
+    from gen_common import Refused
     torch.set_num_threads(1)
-    spec = spec_of("s1")
+    # On a smooth model: S4 classic (LeNet-5: sigmoid, average pooling). On S1 (ReLU, max pooling) Adam's
+    # first step moves every weight by ~lr * g / (|g| + eps), so weights whose gradient is ~eps (inputs
+    # of dead units: 3,353 of conv_3's and 19,956 of dense_1's S1 gradients are below 1e-6) land
+    # 1e-8..1e-6 apart in float32 from one library to the next; from there a ReLU or max-pooling kink
+    # decides the next gradients differently (swapping in JAX's float32 conv_2 weights after step 1, at
+    # most 3.1e-8 from float64 torch's, moves one step-2 gradient of conv_1 from 4.36e-5 to 3.20e-5), and
+    # JAX and Chainer ended 5.29e-3 from torch.optim in the weights after 5 steps (PyTorch float32: 3e-7
+    # from float64). Their float64 Adam updates equal torch.optim's documented formula to 2e-15 of a step
+    # (tests/frameworks/adam_float64.py). Without kinks float32 rounding stays small: measured
+    # on S4 classic, worst tensor after 5 steps: Adam 7.9e-7 (jax), 3.6e-7 (chainer), 1.1e-5 (mxnet,
+    # whose own update differs from the formula by 6e-6 of a step even in float64); RMSprop <= 8.2e-7.
+    spec = spec_of("s4_classic")
     steps = 5
     weights, data = prepare(spec, steps, TRAIN["batch_size"], work)
     for what, o in OPTIMIZER_CASES:
         train = dict(TRAIN, optimizer=o)
         try:
             out = run_worker(python, framework, spec, train, work, "optimizer")
-        except Unsupported as e:
+        except Refused as e:
             print(f"  {what}: refused by the generator: {e}")
             continue
         net, layers = torch_loaded(spec, weights)
         opt, adjust = torch_optimizer(o, net.parameters())
-        # Adam and RMSprop normalise each step, so a gradient that float32 rounding decided differently
-        # (a ReLU or max-pooling kink; NumPy's float32 sums in Chainer) moves weights by a full step:
-        # their weights get the LibTorch adapter test's bound, 2e-2; the per-step losses keep 1e-4.
-        bound = 1e-3 if o["kind"] == "sgd" else 2e-2
+        # SGD 1e-3 (as the 20-step SGD case); Adam and RMSprop 1e-4: 9x the worst measured (1.1e-5, mxnet),
+        # and 27x below what epsilon placed as tf.keras' instead of PyTorch's costs here (2.7e-3 in float64;
+        # on S1 it costs 7.1e-3, which the former S1 bound of 2e-2 could not see).
+        bound = 1e-3 if o["kind"] == "sgd" else 1e-4
         compare_training(out, torch_train(net, data, opt, adjust), layers, 1e-4, bound, what)
 
 
