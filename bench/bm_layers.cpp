@@ -9,7 +9,8 @@
 // profiler's overhead (a team barrier after every layer, clock reads) is their ratio, in one run.
 // Counters of step_profiled: attributed (the share of the step's wall time the layers, the loss and
 // the update account for), fwd_share / bwd_data_share / bwd_weights_share (of the step).
-// After the run, the per-layer table of each step_profiled benchmark (its last run) is printed to
+// After the run, the per-layer table of each step_profiled configuration (pooled over all its runs,
+// repetitions included, so a slow model's table covers more than one step) is printed to
 // **stderr** as Markdown (profile_table: per layer the forward, backward-data and backward-weights ms
 // per step, GFLOP/s of each, share of the step), so that stdout stays Google Benchmark's (also with
 // --benchmark_format=json). Inputs are random (uniform [0, 1)), SGD with momentum, as bm_train.
@@ -26,7 +27,8 @@ using namespace cnnbench;
 namespace {
 using namespace bench_models;
 
-/// The last profile of each step_profiled benchmark, by name, printed after the run.
+/// The profile of each step_profiled configuration, pooled over all its runs (Google Benchmark's
+/// calibration runs and --benchmark_repetitions included: every profiled step after the warm-up), by name.
 std::map<std::string, layer_profile>& profiles() {
   static std::map<std::string, layer_profile> p;
   return p;
@@ -56,7 +58,7 @@ void run_steps(benchmark::State& st, bool profile) {
   st.counters["fwd_share"] = p.share(fwd);
   st.counters["bwd_data_share"] = p.share(bd);
   st.counters["bwd_weights_share"] = p.share(bw);
-  profiles()[std::string("step_profiled<") + M::name + ">/batch:" + std::to_string(n) + "/threads:" + std::to_string(threads)] = p;
+  profiles()[std::string("step_profiled<") + M::name + ">/batch:" + std::to_string(n) + "/threads:" + std::to_string(threads)] += p;
 }
 
 template <class M>
