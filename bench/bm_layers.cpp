@@ -3,7 +3,7 @@
 //   build/release/bench/bm_layers                                    every model, 1 and 2 threads
 //   build/release/bench/bm_layers --benchmark_filter='<S3>/128/2'     one configuration
 //
-// For S1 (batch 64), S2 (64), S3 (128) and S5 (224x224, batch 32; ~1 s a step, ~0.6 GiB) at 1 and 2
+// For S1 (batch 64), S2 (64), S3 (128) and S5 (224x224, batch 32; seconds a step, 1.5 GiB peak RSS) at 1 and 2
 // threads, two benchmarks side by side: `step_plain` (train steps, profiling off: bm_train's
 // train_step) and `step_profiled` (the same steps with exec::eigen_cpu{.profile = true}), so the
 // profiler's overhead (a team barrier after every layer, clock reads) is their ratio, in one run.
