@@ -18,9 +18,12 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   static constexpr std::size_t PT = L::template pad_top<In>;
   static constexpr std::size_t PL = L::template pad_left<In>;
   static constexpr bool pointwise = K == 1 && S == 1 && PT == 0 && PL == 0;  // 1x1: the input is its own im2col
-  /// Samples per GEMM: enough columns (>= 1024) for an efficient product, im2col buffer <= 4M floats.
+  /// Samples per GEMM: at least 256 columns (one sample when its output has >= 256 positions), but an
+  /// im2col block of at most 256K floats (1 MiB: half of a 2 MiB L2, so the block is still in cache when
+  /// the GEMM packs it). Measured on S1-S3 (bm_train, one thread): larger groups (>= 1024 or 4096
+  /// columns, blocks up to 16 MiB) were 10-25% slower per train step.
   static constexpr std::size_t group = std::max<std::size_t>(
-      1, std::min<std::size_t>((1024 + HW - 1) / HW, (std::size_t{1} << 22) / std::max<std::size_t>(1, CKK * HW)));
+      1, std::min<std::size_t>((256 + HW - 1) / HW, (std::size_t{1} << 18) / std::max<std::size_t>(1, CKK * HW)));
 
   static constexpr std::size_t workspace_floats(std::size_t rows) {
     const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
