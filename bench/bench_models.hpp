@@ -6,6 +6,7 @@
 #include <cnnbench/cnnbench.hpp>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -13,19 +14,27 @@ namespace bench_models {
 using namespace cnnbench;
 
 struct S1 {
+  static constexpr const char* name = "S1";
   using net = models::FashionMnistCnn;
   static constexpr shape in = models::fashion_mnist_input;
 };
 struct S2 {
+  static constexpr const char* name = "S2";
   using net = models::Cifar10VggRosetta;
   static constexpr shape in = models::cifar10_input;
 };
 struct S3 {
+  static constexpr const char* name = "S3";
   using net = models::KerasCifar10Cnn;
   static constexpr shape in = models::cifar10_input;
 };
+struct S5 {  // cats vs dogs, 3x224x224, 2 logits
+  static constexpr const char* name = "S5";
+  using net = models::CatsVsDogsCnn;
+  static constexpr shape in = models::cats_vs_dogs_input;
+};
 
-/// The model's network (He-uniform, seed 1) and a random batch of n samples: pixels U[0, 1), labels < 10.
+/// The model's network (He-uniform, seed 1) and a random batch of n samples: pixels U[0, 1), labels < 10 (< the model's outputs).
 template <class M>
 struct setup {
   network<typename M::net, M::in> net{init_scheme::he_uniform, 1};
@@ -34,7 +43,7 @@ struct setup {
   explicit setup(std::size_t n) : x(n * M::in.size()), y(n) {
     rng r(1);
     for (auto& v : x) v = static_cast<float>(r.uniform01());
-    for (auto& v : y) v = static_cast<std::int32_t>(r.below(10));
+    for (auto& v : y) v = static_cast<std::int32_t>(r.below(std::min<std::uint64_t>(10, output_shape_v<typename M::net, M::in>.size())));
   }
 };
 

@@ -119,6 +119,48 @@ def main():
         ok = [t for t in js["trials"] if t["status"] == "ok" and t["policy"] == "eigen_cpu"]
         expect(len(ok) >= 2 and all(t["epochs"][0]["test_accuracy"] > 0.5 for t in ok),
                "LeNet learns in one epoch on 2,000 images (> 0.5 test accuracy)", json.dumps(ok)[:3000])
+    elif case == "s4_profile":  # mnist_lenet --profile: per-layer tables in report.md and results.json
+        need(os.path.join(mnist, "t10k-images-idx3-ubyte.gz"))
+        rc, out, err = run(exe, "--data", mnist, "--out", out_dir, "--epochs", "1", "--trials", "2",
+                           "--train-samples", "600", "--optimizer", "adam", "--threads", "2", "--profile")
+        expect(rc == 0, f"exit 0, got {rc}", err + out)
+        md, js = reports(out_dir)
+        # LeNet as coded (models::LeNetTfMxnet), written out here: Conv<6, 5>, ReLU, AvgPool<2>, Conv<16, 3>, ReLU,
+        # AvgPool<2>, Flatten, Dense<120>, ReLU, Dense<84>, ReLU, Dense<10>, with summary.hpp's Keras-style names.
+        layers = ["conv_1", "relu_1", "avg_pool_1", "conv_2", "relu_2", "avg_pool_2", "flatten_1", "dense_1", "relu_3",
+                  "dense_2", "relu_4", "dense_3"]
+        eigen = [t for t in js["trials"] if t["policy"] == "eigen_cpu"]
+        expect(len(eigen) == 2 and all(t["status"] == "ok" for t in eigen), "two eigen_cpu trials", json.dumps(eigen)[:2000])
+        steps = -(-600 // 200)  # batch 200, the last batch partial
+        for t in eigen:
+            p = t.get("profile")
+            expect(p is not None, "each eigen_cpu trial has a profile", json.dumps(t)[:2000])
+            expect([r["name"] for r in p["rows"]] == layers, "profile rows = the model's layers", json.dumps(p["rows"]))
+            expect(p["steps"] == steps and p["samples"] == 600 and p["threads"] == 2, "steps, samples, threads",
+                   json.dumps(p)[:500])
+            for r in p["rows"]:
+                expect(r["forward_seconds"] > 0 and r["backward_data_seconds"] > 0, f"{r['name']} timed", json.dumps(r))
+                if r["type"] == "Dense":
+                    expect(r["backward_weights_seconds"] > 0, f"{r['name']}: backward-weights timed", json.dumps(r))
+                if r["type"] in ("ReLU", "AvgPool", "Flatten"):  # no weights: nothing switches to backward-weights
+                    expect(r["backward_weights_seconds"] == 0, f"{r['name']}: no backward-weights time", json.dumps(r))
+            attributed = sum(r["forward_seconds"] + r["backward_data_seconds"] + r["backward_weights_seconds"]
+                             for r in p["rows"]) + p["loss_seconds"] + p["update_seconds"]
+            expect(0 < attributed <= p["step_seconds"], "the parts fit in the steps' time", json.dumps(p)[:500])
+            expect(p["step_seconds"] <= t["train_seconds"], "profiled steps within the training loop's time", json.dumps(t)[:800])
+        pooled = [x for x in js["profiles"] if x["policy"] == "eigen_cpu"]
+        expect(len(pooled) == 1 and pooled[0]["profile"]["steps"] == 2 * steps, "pooled over both trials",
+               json.dumps(js["profiles"])[:1000])
+        expect("## Per-layer profile (--profile)" in md, "the report has the profile section", md)
+        section = md.split("## Per-layer profile (--profile)")[1].split("\n## ")[0]
+        table_rows = [line.split("|")[1].strip() for line in section.splitlines()
+                      if line.startswith("| ") and not line.startswith("| layer ")]
+        expect(table_rows[:len(layers)] == layers, "the report's table lists the model's layers in order", section)
+        expect(f"{2 * steps} steps, 200 samples per step (mean), 2 threads." in section, "steps of both trials", section)
+        others = {t["policy_label"] for t in js["trials"] if t["policy"] != "eigen_cpu"}
+        for label in others:
+            expect(all("profile" not in t for t in js["trials"] if t["policy_label"] == label), f"no profile for {label}")
+            expect("No per-layer profile for: " in section and label in section, f"the report says {label} has none", section)
     elif case in ("s5_small", "s5_binary_small"):  # cats_vs_dogs: image folders, flips and rotations, curves
         cats = os.path.join(data, "cats_vs_dogs") if data else "<CNNBENCH_DATA_DIR unset>/cats_vs_dogs"
         need(os.path.join(cats, "train"))

@@ -239,3 +239,75 @@ TEST_CASE("fit learns a separable problem and reports epochs, and a diverging ru
   wrong.sample_shape = shape{1, 8, 9};
   REQUIRE_THROWS_AS(fit(exec::eigen_cpu{}, net, wrong, optim::sgd{}), shape_error);
 }
+
+namespace {
+/// Trains `steps` Adam steps with profiling on or off; returns the network and the profile.
+template <class Net, shape In>
+std::pair<network<Net, In>, layer_profile> train_profiled(const problem<Net, In>& p, int threads, bool profile, int steps) {
+  auto net = p.net;
+  auto run = prepare(exec::eigen_cpu{.threads = threads, .seed = 3, .profile = profile}, net);
+  REQUIRE(run.profiling() == profile);
+  for (int s = 0; s < steps; ++s) run.train_step(p.x, p.y, p.n, optim::adam{});
+  run.store_to(net);
+  return {net, run.layer_profile()};
+}
+}  // namespace
+
+TEST_CASE("profiling: on and off give bit-identical weights and state, and every layer of the summary is timed",
+          "[policy][profile]") {
+  auto check = []<class Net, shape In>(const problem<Net, In>& p) {
+    constexpr auto s = summary<Net, In>();
+    for (int threads : {1, 2, 3}) {
+      INFO("threads " << threads);
+      const auto [off_net, off] = train_profiled(p, threads, false, 5);
+      const auto [on_net, on] = train_profiled(p, threads, true, 5);
+      REQUIRE(std::memcmp(off_net.params().data(), on_net.params().data(), off_net.params().size_bytes()) == 0);
+      REQUIRE(std::memcmp(off_net.state().data(), on_net.state().data(), off_net.state().size_bytes()) == 0);
+      REQUIRE(!(on_net == p.net));  // it trained
+      REQUIRE(off.steps == 0);
+      REQUIRE(off.attributed_seconds() == 0);
+      REQUIRE(on.steps == 5);
+      REQUIRE(on.samples == 5 * p.n);
+      REQUIRE(on.threads == threads);
+      REQUIRE(on.rows.size() == s.rows.size());
+      for (std::size_t i = 0; i < s.rows.size(); ++i) {
+        INFO("layer " << on.rows[i].name);
+        REQUIRE(on.rows[i].name == s.rows[i].name());
+        REQUIRE(on.rows[i].type == s.rows[i].type);
+        REQUIRE(on.rows[i].flops == s.rows[i].flops);
+        REQUIRE(on.rows[i].forward_seconds > 0);
+        REQUIRE(on.rows[i].backward_data_seconds > 0);
+        if (s.rows[i].params == 0) REQUIRE(on.rows[i].backward_weights_seconds == 0);  // nothing switches to weights
+        if (on.rows[i].type == "Dense" || on.rows[i].type == "BatchNorm") REQUIRE(on.rows[i].backward_weights_seconds > 0);
+      }
+      REQUIRE(on.loss_seconds > 0);
+      REQUIRE(on.update_seconds > 0);
+      REQUIRE(on.attributed_seconds() <= on.step_seconds);
+    }
+  };
+  check(problem<Mixed, mixed_in>(16, 9));
+  check(problem<Resnetish, resnetish_in>(12, 4));
+}
+
+TEST_CASE("profiling: the layers, the loss and the update account for the step's time (S1, batch 64)", "[policy][profile]") {
+  problem<models::FashionMnistCnn, models::fashion_mnist_input> p(64, 10);
+  for (int threads : {1, 2}) {
+    INFO("threads " << threads);
+    const auto [net, prof] = train_profiled(p, threads, true, 10);
+    double fwd = 0, bwd = 0;
+    for (const auto& r : prof.rows) {
+      fwd += r.forward_seconds;
+      bwd += r.backward_data_seconds + r.backward_weights_seconds;
+    }
+    const double shares = prof.share(fwd) + prof.share(bwd) + prof.share(prof.loss_seconds) + prof.share(prof.update_seconds);
+    INFO("attributed share " << shares << "\n" << profile_table(prof));
+    REQUIRE(shares <= 1.0);
+    REQUIRE(shares > 0.8);  // what is left: dispatching the team, the wait before the first layer
+    REQUIRE(prof.share(fwd) > 0.1);
+    REQUIRE(prof.share(bwd) > prof.share(fwd) * 0.5);
+    const auto table = profile_table(prof);
+    REQUIRE(table.find("| conv_3 | Conv |") != std::string::npos);
+    REQUIRE(table.find("| dense_2 | Dense |") != std::string::npos);
+    REQUIRE(table.find("10 steps, 64 samples per step (mean)") != std::string::npos);
+  }
+}

@@ -2,9 +2,11 @@
 // name has a single quote, a space and shell syntax gets every file, the plots are drawn there by
 // gnuplot started without a shell (or, without gnuplot, the note says so), and nothing is created
 // outside that folder; and the git commit is a run-time value (bench::set_git_commit).
+#include <cnnbench/bench/checkpoint.hpp>
 #include <cnnbench/bench/metrics.hpp>
 #include <cnnbench/bench/report.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -174,4 +176,61 @@ TEST_CASE("report: the git commit is set at run time, not by a macro", "[report]
   REQUIRE(bench::markdown_report(r).find("(git 0123456789ab-dirty)") != std::string::npos);
   REQUIRE(bench::json_report(r)["environment"]["git_commit"] == "0123456789ab-dirty");
   bench::set_git_commit("unknown");
+}
+
+TEST_CASE("report: --profile tables pool the trials' profiles, name the policies without one, and round-trip in JSON",
+          "[report][profile]") {
+  auto r = tiny_run();
+  REQUIRE(bench::markdown_report(r).find("Per-layer profile") == std::string::npos);  // not profiled: no section
+  REQUIRE(!bench::json_report(r).contains("profiles"));
+  r.profiled = true;
+  for (std::size_t t = 0; t < 2; ++t) {  // trial 1: 10 steps, conv forward 0.2 s; trial 2: 10 steps, 0.4 s
+    layer_profile p;
+    p.threads = 1;
+    p.rows = {{"conv_1", "Conv", 1'000'000, 0.2 * static_cast<double>(t + 1), 0.3, 0.0},
+              {"dense_1", "Dense", 2'000, 0.01, 0.02, 0.03}};
+    p.loss_seconds = 0.01;
+    p.update_seconds = 0.02;
+    p.step_seconds = 1.0;
+    p.steps = 10;
+    p.samples = 640;
+    r.trials[t].profile = p;
+  }
+  bench::trial_record other = r.trials[0];
+  other.policy = "libtorch";
+  other.policy_label = "PyTorch via LibTorch";
+  other.profile.reset();
+  r.trials.push_back(other);
+
+  const auto pooled = r.pooled_profile("eigen_cpu", "Adam 1e-3");
+  REQUIRE(pooled);
+  REQUIRE(pooled->steps == 20);
+  REQUIRE(pooled->samples == 1280);
+  REQUIRE(std::fabs(pooled->rows[0].forward_seconds - 0.6) < 1e-6);
+  REQUIRE(std::fabs(pooled->ms_per_step(pooled->rows[0].forward_seconds) - 30.0) < 1e-6);   // (0.2 + 0.4) s / 20 steps
+  REQUIRE(std::fabs(pooled->gflops(1'000'000, pooled->rows[0].forward_seconds) - 2.1333333) < 1e-6);  // 1e6 x 1280 / 0.6 s
+  REQUIRE(std::fabs(pooled->share(pooled->rows[0].seconds()) - 0.6) < 1e-6);                // (0.6 + 0.6) s of 2 s
+  REQUIRE(!r.pooled_profile("libtorch", "Adam 1e-3"));
+
+  const auto md = bench::markdown_report(r);
+  REQUIRE(md.find("## Per-layer profile (--profile)") != std::string::npos);
+  REQUIRE(md.find("| conv_1 | Conv | 30.000 | 30.000 | 0.000 | 60.000 | 2.1 | 2.1 | - | 60.0% |") != std::string::npos);
+  REQUIRE(md.find("| dense_1 | Dense | 1.000 | 2.000 | 3.000 | 6.000 |") != std::string::npos);
+  REQUIRE(md.find("20 steps, 64 samples per step (mean), 1 thread.") != std::string::npos);
+  REQUIRE(md.find("No per-layer profile for: PyTorch via LibTorch") != std::string::npos);
+
+  const auto j = bench::json_report(r);
+  REQUIRE(j.at("profiles").size() == 1);
+  REQUIRE(j.at("profiles")[0].at("profile").at("steps") == 20);
+  REQUIRE(j.at("trials")[0].contains("profile"));
+  REQUIRE(!j.at("trials")[2].contains("profile"));
+
+  const auto back = bench::record_from_json(bench::record_to_json(r.trials[1]));  // checkpoints and the MPI gather
+  REQUIRE(back.profile);
+  REQUIRE(back.profile->rows.size() == 2);
+  REQUIRE(back.profile->rows[0].name == "conv_1");
+  REQUIRE(back.profile->rows[0].forward_seconds == 0.4);
+  REQUIRE(back.profile->rows[1].backward_weights_seconds == 0.03);
+  REQUIRE(back.profile->steps == 10);
+  REQUIRE(!bench::record_from_json(bench::record_to_json(other)).profile);
 }

@@ -84,10 +84,12 @@ inline nlohmann::json record_to_json(const trial_record& t) {
                       {"train_accuracy", detail::exact(e.train_accuracy)}, {"test_loss", detail::exact(e.test_loss)},
                       {"test_accuracy", detail::exact(e.test_accuracy)}, {"test_images", e.test_images},
                       {"train_seconds", e.train_seconds}, {"images", e.images}});
-  return {{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial}, {"seed", t.seed},
-          {"status", t.status}, {"detail", t.detail}, {"epochs", epochs}, {"peak_host_bytes", t.peak_host_bytes},
-          {"baseline_host_bytes", t.baseline_host_bytes}, {"peak_host_per_run", t.peak_host_per_run},
-          {"peak_device_bytes", t.peak_device_bytes}};
+  json j = {{"policy", t.policy}, {"policy_label", t.policy_label}, {"arm", t.arm}, {"trial", t.trial}, {"seed", t.seed},
+            {"status", t.status}, {"detail", t.detail}, {"epochs", epochs}, {"peak_host_bytes", t.peak_host_bytes},
+            {"baseline_host_bytes", t.baseline_host_bytes}, {"peak_host_per_run", t.peak_host_per_run},
+            {"peak_device_bytes", t.peak_device_bytes}};
+  if (t.profile) j["profile"] = profile_to_json(*t.profile);
+  return j;
 }
 inline std::vector<epoch_record> epochs_from_json(const nlohmann::json& a) {
   std::vector<epoch_record> v;
@@ -120,6 +122,7 @@ inline trial_record record_from_json(const nlohmann::json& j) {
   t.baseline_host_bytes = j.at("baseline_host_bytes").get<std::size_t>();
   t.peak_host_per_run = j.at("peak_host_per_run").get<bool>();
   t.peak_device_bytes = j.at("peak_device_bytes").get<std::size_t>();
+  if (j.contains("profile")) t.profile = profile_from_json(j.at("profile"));
   return t;
 }
 

@@ -9,7 +9,7 @@
 //
 // add_program_options declares every option (--policy, --protocol, --epochs, --trials, --batch,
 // --optimizer, --lr, --momentum, --init, --seed, --threads, --device, --data, --out, --resume,
-// --save-weights, --train-samples, --per-class, --synthetic, --eval-train, --quiet, --list-policies)
+// --save-weights, --train-samples, --per-class, --synthetic, --eval-train, --profile, --quiet, --list-policies)
 // with CLI11's checks (--protocol and --optimizer must be known names; numbers must parse; --epochs,
 // --trials and --batch are >= 1 when given; --threads >= 0). apply_program_options
 // returns the protocol they select with their changes applied (0 / empty / negative: the protocol's),
@@ -47,6 +47,7 @@ struct program_options {
   int threads = 0, device = 0;
   bool quiet = false, list = false, eval_train = false;
   bool resume = false, save_weights = false;  ///< --resume, --save-weights (bench/checkpoint.hpp)
+  bool profile = false;               ///< --profile: per-layer tables in the report (exec/profile.hpp)
   load_options lo;
 };
 
@@ -85,6 +86,9 @@ inline void add_program_options(CLI::App& app, program_options& o, const std::ve
   app.add_option("--per-class", o.lo.per_class, "Image folders: at most N images per class (0: all)");
   app.add_flag("--synthetic", o.lo.synthetic, "Seeded random images of the published data set's full size (for timing)");
   app.add_flag("--eval-train", o.eval_train, "Also measure training-set accuracy after each epoch");
+  app.add_flag("--profile", o.profile,
+               "Per-layer profile of the training steps (forward, backward-data, backward-weights per layer) in the "
+               "report and results.json, for the policies that have one (eigen_cpu); adds a barrier after every layer");
   app.add_flag("--quiet,-q", o.quiet, "No progress line");
   app.add_flag("--list-policies", o.list, "List the policies this program was built with and exit");
 }

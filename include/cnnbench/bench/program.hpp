@@ -103,6 +103,7 @@ int run_program(int argc, char** argv) {
   po.threads = o.threads;
   po.device = o.device;
   po.out_dir = o.out;
+  po.profile = o.profile;
   if (o.list) {
     for (const auto& e : registry::entries()) {
       const std::string why = e.unavailable(po);

@@ -6,10 +6,12 @@
 // report.md    the write-up's table (Platform | Optimizer | Acc (Mean) | Acc (Std) | Train Time (s) |
 //              Trials), extended with images/s and peak memory, our rows first, then the write-up's
 //              own rows in italics, labelled as published figures on their authors' hardware;
-//              then the protocol, the notes on what the write-up left unstated, and the environment.
+//              then the protocol, with --profile the per-layer profiles (markdown_profiles), the notes
+//              on what the write-up left unstated, and the environment.
 // results.csv  one row per policy, arm, trial and epoch, with every number.
-// results.json everything: protocol, environment, data, every trial and epoch, the summary, the
-//              published table.
+// results.json everything: protocol, environment, data, every trial and epoch (and its "profile" with
+//              --profile), the summary, the published table; with --profile, "profiles": per policy and
+//              arm the profile pooled over the trials (profile_to_json: seconds summed over the steps).
 // learning_curves.*  test accuracy and training loss per epoch (mean over trials) per policy and arm,
 //              plotted with gnuplot (Debian gnuplot-nox) as PNG and SVG. Without gnuplot the data and
 //              script are still written and `plot_note` says how to draw them. gnuplot is started
@@ -28,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -172,6 +175,59 @@ inline std::string test_scored(const run_result& r) {
   return "-";
 }
 
+/// A per-layer profile as JSON (seconds summed over the steps; exec/profile.hpp), and back.
+inline nlohmann::json profile_to_json(const layer_profile& p) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : p.rows)
+    rows.push_back({{"name", r.name}, {"type", r.type}, {"flops", r.flops}, {"forward_seconds", r.forward_seconds},
+                    {"backward_data_seconds", r.backward_data_seconds}, {"backward_weights_seconds", r.backward_weights_seconds}});
+  return {{"rows", rows}, {"loss_seconds", p.loss_seconds}, {"update_seconds", p.update_seconds},
+          {"step_seconds", p.step_seconds}, {"steps", p.steps}, {"samples", p.samples}, {"threads", p.threads}};
+}
+/// The profile of profile_to_json. Throws nlohmann::json::exception for a malformed one.
+inline layer_profile profile_from_json(const nlohmann::json& j) {
+  layer_profile p;
+  for (const auto& r : j.at("rows"))
+    p.rows.push_back({r.at("name").get<std::string>(), r.at("type").get<std::string>(), r.at("flops").get<std::size_t>(),
+                      r.at("forward_seconds").get<double>(), r.at("backward_data_seconds").get<double>(),
+                      r.at("backward_weights_seconds").get<double>()});
+  p.loss_seconds = j.at("loss_seconds").get<double>();
+  p.update_seconds = j.at("update_seconds").get<double>();
+  p.step_seconds = j.at("step_seconds").get<double>();
+  p.steps = j.at("steps").get<std::uint64_t>();
+  p.samples = j.at("samples").get<std::uint64_t>();
+  p.threads = j.at("threads").get<int>();
+  return p;
+}
+
+/// The per-layer profiles of a --profile run (exec/profile.hpp): one table per (arm, policy) that has
+/// one, pooled over its trials (the mean per step over all their steps), and a line naming the policies
+/// that have none. Empty when the run was not profiled.
+inline std::string markdown_profiles(const run_result& r) {
+  if (!r.profiled) return "";
+  std::ostringstream o;
+  o << "\n## Per-layer profile (--profile)\n\n"
+       "Training steps only, mean per step over every step of the trials; layers are summary.hpp's rows (a Residual "
+       "block is one row). fwd / bwd-data / bwd-weights: the team's wall time in the layer's forward, input-gradient and "
+       "weight-gradient work (a layer whose kernel does not split its backward shows all of it as bwd-data); GFLOP/s "
+       "count each pass as the layer's forward FLOPs. Profiling adds a barrier after every layer, so the steps run a "
+       "little slower than unprofiled ones; the results are the same.\n";
+  std::vector<std::string> without;
+  for (const auto& row : r.rows()) {
+    if (const auto p = r.pooled_profile(row.policy, row.arm)) {
+      o << "\n### " << row.policy_label << ", " << row.arm << "\n\n" << profile_table(*p);
+    } else if (std::find(without.begin(), without.end(), row.policy_label) == without.end()) {
+      without.push_back(row.policy_label);
+    }
+  }
+  if (!without.empty()) {
+    o << "\nNo per-layer profile for: ";
+    for (std::size_t i = 0; i < without.size(); ++i) o << (i ? ", " : "") << without[i];
+    o << " (only eigen_cpu has one; a skipped or failed trial has none).\n";
+  }
+  return o.str();
+}
+
 /// The whole Markdown report.
 inline std::string markdown_report(const run_result& r) {
   const auto& p = r.proto;
@@ -210,6 +266,7 @@ inline std::string markdown_report(const run_result& r) {
   if (!p.published.empty())
     o << "Rows in italics are the write-up's own figures on its authors' hardware (" << p.published_source
       << "), not measured here.\n";
+  o << markdown_profiles(r);
   if (!p.notes.empty()) {
     o << "\n## Notes\n\n";
     for (const auto& n : p.notes) o << "- " << n << "\n";
@@ -280,8 +337,16 @@ inline nlohmann::json json_report(const run_result& r) {
                       {"peak_host_bytes", t.peak_host_bytes}, {"baseline_host_bytes", t.baseline_host_bytes},
                       {"training_host_bytes", t.training_host_bytes()}, {"peak_host_per_run", t.peak_host_per_run},
                       {"peak_device_bytes", t.peak_device_bytes}, {"epochs", epochs}});
+    if (t.profile) trials.back()["profile"] = profile_to_json(*t.profile);
   }
   j["trials"] = trials;
+  if (r.profiled) {  // pooled over the trials of each (policy, arm), as in the report's tables
+    json profiles = json::array();
+    for (const auto& s : r.rows())
+      if (const auto pp = r.pooled_profile(s.policy, s.arm))
+        profiles.push_back({{"policy", s.policy}, {"arm", s.arm}, {"profile", profile_to_json(*pp)}});
+    j["profiles"] = profiles;
+  }
   json summary = json::array();
   for (const auto& s : r.rows())
     summary.push_back({{"policy", s.policy}, {"policy_label", s.policy_label}, {"arm", s.arm}, {"trials", s.trials},

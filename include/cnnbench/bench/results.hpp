@@ -9,10 +9,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "../exec/policy.hpp"
+#include "../exec/profile.hpp"
 #include "metrics.hpp"
 #include "protocol.hpp"
 
@@ -38,6 +40,9 @@ struct trial_record {
     return peak_host_bytes > baseline_host_bytes ? peak_host_bytes - baseline_host_bytes : 0;
   }
   std::size_t peak_device_bytes = 0;
+  /// The per-layer profile of this trial's training steps (--profile, policies that have one; a
+  /// resumed trial's covers the epochs since the resume).
+  std::optional<layer_profile> profile;
 
   double train_seconds() const {
     double s = 0;
@@ -90,6 +95,19 @@ struct run_result {
   std::string train_name, test_name;
   std::size_t train_size = 0, test_size = 0;
   std::vector<trial_record> trials;
+  bool profiled = false;  ///< --profile was given: the report has per-layer tables (or says why not)
+
+  /// The profiles of the trials of (policy, arm), pooled (exec/profile.hpp's operator+=: the mean per
+  /// step over all their steps); nothing when none of them has one.
+  std::optional<layer_profile> pooled_profile(const std::string& policy, const std::string& arm) const {
+    std::optional<layer_profile> p;
+    for (const auto& t : trials)
+      if (t.policy == policy && t.arm == arm && t.profile) {
+        if (!p) p = *t.profile;
+        else *p += *t.profile;
+      }
+    return p;
+  }
 
   /// One row per (arm, policy), in the order they ran.
   std::vector<result_row> rows() const {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../exec/eigen_cpu.hpp"
+#include "../exec/profile.hpp"
 #include "../exec/runner.hpp"
 #include "../loss.hpp"
 #include "../network.hpp"
@@ -60,6 +61,9 @@ class trainer {
   /// Continues from an exported optimizer state; false when the policy cannot import one (the caller
   /// then starts the job again from its first epoch). Throws value_error for a state that does not fit.
   virtual bool import_optimizer_state(const optimizer_state&) { return false; }
+  /// The per-layer profile of the training steps so far (exec/profile.hpp), or nothing when the
+  /// policy has none or was not asked to profile (policy_options::profile).
+  virtual std::optional<cnnbench::layer_profile> layer_profile() const { return std::nullopt; }
 };
 
 /// trainer over any runner of the protocol of exec/runner.hpp, with the protocol's loss.
@@ -119,6 +123,12 @@ class runner_trainer final : public trainer<Net, In> {
       return false;
     }
   }
+  std::optional<cnnbench::layer_profile> layer_profile() const override {
+    if constexpr (requires { run_.layer_profile(); }) {
+      if (run_.profiling()) return run_.layer_profile();
+    }
+    return std::nullopt;
+  }
   Runner& runner() { return run_; }
 
  private:
@@ -143,6 +153,8 @@ struct policy_options {
   optimizer_config optimizer = optim::sgd{};  ///< the arm's optimizer (set by the harness; policies in
                                               ///< another process generate their trainer from it)
   std::size_t batch_size = 64;                ///< the protocol's (set by the harness)
+  bool profile = false;                       ///< per-layer profile of the training steps (--profile;
+                                              ///< eigen_cpu has one, the other policies ignore it)
   std::string out_dir;                        ///< the run's --out folder (policies in another process
                                               ///< write their generated code and logs under it)
 };
@@ -195,7 +207,7 @@ class policy_registry {
       return "cnnbench eigen_cpu (" + std::to_string(t) + (t == 1 ? " thread)" : " threads)");
     };
     e.make = [](const policy_options& o, const network<Net, In>& net) {
-      return make_trainer(exec::eigen_cpu{.threads = o.threads, .seed = o.seed}, net, o.loss);
+      return make_trainer(exec::eigen_cpu{.threads = o.threads, .seed = o.seed, .profile = o.profile}, net, o.loss);
     };
     return e;
   }

@@ -130,6 +130,7 @@ class trial_runner {
     r.test_name = test_.name;
     r.train_size = train_->size();
     r.test_size = test_.size();
+    r.profiled = o_.policy.profile;
     return r;
   }
 
@@ -246,6 +247,7 @@ class trial_runner {
     rec.baseline_host_bytes = memory.baseline_bytes();
     rec.peak_host_per_run = memory.per_run();
     rec.peak_device_bytes = tr->peak_device_bytes();
+    rec.profile = tr->layer_profile();
     if (const auto pm = tr->process_memory()) {  // another process: its own memory, not this one's
       rec.peak_host_bytes = pm->peak;
       rec.baseline_host_bytes = pm->baseline;

@@ -7,10 +7,14 @@
 //          seed and thread count (not across thread counts: sums are grouped differently).
 // seed     dropout masks: element i of the batch at step t in layer l is kept by a counter-based
 //          draw keyed (seed, t, l, i), so masks do not depend on the thread count either.
+// profile  time every layer of the training steps: forward, backward-data, backward-weights
+//          (runner.layer_profile(), exec/profile.hpp). Adds a team barrier after every layer, so it
+//          changes the timing a little; the results stay bit-identical. Off by default, and then free
+//          (no clock reads, no barriers).
 //
 // Runner (backend::eigen::runner<Net, In>), beyond the runner protocol of exec/runner.hpp:
 //   compute_gradients<Loss>(x, y, n), gradients(), gradient_buffer(), apply_gradients(opt), activation(k), params(),
-//   memory_bytes(), threads(), step().
+//   memory_bytes(), threads(), step(); profiling(), profile(on), layer_profile(), reset_profile().
 // Thread safety: a runner is used by one caller thread at a time (its team is internal). All calls
 // are synchronous. Conv is im2col + GEMM over groups of samples; Dense is GEMM; the rest are loops.
 #pragma once
@@ -26,6 +30,7 @@ namespace exec {
 struct eigen_cpu {
   int threads = 0;         ///< 0 = std::thread::hardware_concurrency()
   std::uint64_t seed = 0;  ///< dropout masks
+  bool profile = false;    ///< per-layer timing of training steps (see above)
   /// Team size this policy will use.
   int resolved_threads() const noexcept {
     if (threads > 0) return threads;
@@ -43,7 +48,7 @@ inline constexpr bool enable_execution_policy<exec::eigen_cpu> = true;
 template <class Net, shape In>
 backend::eigen::runner<Net, In> prepare(const exec::eigen_cpu& p, const network<Net, In>& net) {
   static_assert(runner_for<backend::eigen::runner<Net, In>, Net, In>);
-  return backend::eigen::runner<Net, In>(p.resolved_threads(), p.seed, net);
+  return backend::eigen::runner<Net, In>(p.resolved_threads(), p.seed, net, p.profile);
 }
 
 }  // namespace cnnbench

@@ -92,6 +92,8 @@ struct kernel<BatchNorm<Eps, Momentum>, In> {
   void backward(const context& ctx, const float* x, const float*, const float* dy, float* dx, std::size_t n,
                 const float* w, float* dw) {
     const float* gamma = w + gamma_at;
+    // Profiling: the per-channel sums are dgamma and dbeta (backward-weights); dx reuses them (backward-data).
+    ctx.phase(profile_phase::backward_weights);
     if (!ctx.training) {  // statistics are constants: an affine map per channel
       const float* rmean = ctx.state + mean_at;
       const float* rvar = ctx.state + var_at;
@@ -108,6 +110,7 @@ struct kernel<BatchNorm<Eps, Momentum>, In> {
         dw[gamma_at + c] += sdyx;
         dw[beta_at + c] += sdy;
       }
+      ctx.phase(profile_phase::backward_data);
       return;
     }
     double* mine = partial.data() + static_cast<std::size_t>(ctx.thread) * C * 2;
@@ -140,6 +143,7 @@ struct kernel<BatchNorm<Eps, Momentum>, In> {
       }
     }
     ctx.team->barrier();  // k1, k2 ready
+    ctx.phase(profile_phase::backward_data);
     if (!dx) return;
     for (std::size_t b = 0; b < n; ++b)
       for (std::size_t c = 0; c < C; ++c) {

@@ -21,14 +21,16 @@ struct kernel<Dense<U, B>, In> {
         for (std::size_t u = 0; u < U; ++u) y[r * U + u] += bias[u];
     }
   }
-  void backward(const context&, const float* x, const float*, const float* dy, float* dx, std::size_t n,
+  void backward(const context& ctx, const float* x, const float*, const float* dy, float* dx, std::size_t n,
                 const float* w, float* dw) {
+    ctx.phase(profile_phase::backward_weights);
     gemm(U, I, n, dy, U, true, x, I, false, dw, I, true);  // dW += dY^T X
     if constexpr (L::has_bias) {
       float* dbias = dw + tensor_offset<L, In>(param_role::bias);
       for (std::size_t r = 0; r < n; ++r)
         for (std::size_t u = 0; u < U; ++u) dbias[u] += dy[r * U + u];
     }
+    ctx.phase(profile_phase::backward_data);
     if (dx) gemm(n, I, U, dy, U, false, w, I, false, dx, I, false);  // dX = dY W
   }
 };

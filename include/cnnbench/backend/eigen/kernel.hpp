@@ -13,18 +13,42 @@
 // w / dw point at the layer's parameters in the model's contiguous buffer; a tensor's place in them
 // comes from the layer's declared specs (tensor_offset, backend/specs.hpp), never from a formula repeated here.
 // A layer without a kernel is a compile error naming the policy.
+// Profiling (exec::eigen_cpu{.profile = true}): the runner times each layer; a backward that computes
+// both gradients says which part it is in with ctx.phase(profile_phase::backward_weights) before its
+// dL/dw work and ctx.phase(profile_phase::backward_data) before its dL/dx work, and leaves the phase
+// at backward_data when it returns (a Residual's inner kernels share one row). Without profiling
+// ctx.phase does nothing (one pointer test, no clock read). Kernels that do not call it report all
+// their backward time as backward-data.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
+#include "../../exec/profile.hpp"
 #include "../../layer.hpp"
 #include "../../shape.hpp"
 #include "../specs.hpp"
 #include "thread_pool.hpp"
 
 namespace cnnbench::backend::eigen {
+
+/// One thread's profiling clock (owned by the runner): the phase the running layer's time goes to,
+/// since when, and that layer's three buckets (seconds: forward, backward-data, backward-weights).
+struct profile_lane {
+  using clock = std::chrono::steady_clock;
+  double* buckets = nullptr;
+  profile_phase current = profile_phase::forward;
+  clock::time_point since{};
+  /// Adds the time since the last switch to the current phase's bucket, then makes `p` current.
+  void switch_to(profile_phase p) noexcept {
+    const auto now = clock::now();
+    buckets[static_cast<int>(current)] += std::chrono::duration<double>(now - since).count();
+    current = p;
+    since = now;
+  }
+};
 
 /// What a kernel call knows besides its buffers.
 struct context {
@@ -39,6 +63,12 @@ struct context {
   float* workspace = nullptr; ///< this thread's scratch (workspace_floats of the largest layer)
   float* state = nullptr;     ///< the layer's state (BatchNorm running mean, then variance)
   thread_pool* team = nullptr;
+  profile_lane* profile = nullptr;  ///< this thread's clock when profiling, else nullptr
+
+  /// Profiling: the time from now on goes to phase p (see the file comment); a no-op otherwise.
+  void phase(profile_phase p) const noexcept {
+    if (profile) profile->switch_to(p);
+  }
 };
 
 template <class T>

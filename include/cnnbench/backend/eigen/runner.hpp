@@ -8,9 +8,18 @@
 // of the backward pass synchronise; then every thread sums the partial gradients of a fixed slice of
 // the parameters, in thread order, and applies the optimizer to that slice. Every split is static,
 // so the same thread count gives bit-identical results.
+//
+// Profiling (profile = true; exec/profile.hpp): the team meets at a barrier before the forward pass
+// and after every layer, the loss and the update, and each thread adds the time from one barrier to
+// the next to that layer's bucket (the kernel may switch between backward-data and backward-weights:
+// kernel.hpp's ctx.phase); layer_profile() reports the mean over the threads, so a layer's time is
+// the team's wall time for it, waits for the slowest thread included. The extra barriers change the
+// timing a little (threads cannot run ahead into the next layer); the arithmetic is the same, so the
+// results stay bit-identical. Off (the default), no clock is read and no barrier is added.
 #pragma once
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +30,7 @@
 #include <vector>
 
 #include "../../error.hpp"
+#include "../../exec/profile.hpp"
 #include "../../exec/runner.hpp"
 #include "../../loss.hpp"
 #include "../../network.hpp"
@@ -46,13 +56,52 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   using base::state_count;
   using base::state_offsets;
 
-  runner(int threads, std::uint64_t seed, const network_type& net)
-      : team_(threads), seed_(seed), params_(param_count), state_(state_count), grad_(param_count) {
+  /// `profile`: time every layer of the training steps (see the file comment and layer_profile()).
+  runner(int threads, std::uint64_t seed, const network_type& net, bool profile = false)
+      : team_(threads), seed_(seed), params_(param_count), state_(state_count), grad_(param_count), profiling_(profile) {
     load_from(net);
     partial_.resize(team_.size() > 1 ? team_.size() : 0);
     for (auto& p : partial_) p.assign(param_count, 0.0f);
     workspace_.resize(team_.size());
     this->each_kernel([&](auto& k) { prepare_kernel(k); });
+    prof_lanes_.resize(team_.size());
+    reset_profile();
+  }
+
+  /// Whether training steps are profiled (exec::eigen_cpu::profile).
+  bool profiling() const noexcept { return profiling_; }
+  /// Turns profiling of the following training steps on or off (what was measured is kept).
+  void profile(bool on) noexcept { profiling_ = on; }
+  /// Forgets what was measured.
+  void reset_profile() {
+    prof_.assign(static_cast<std::size_t>(team_.size()) * layer_count * 3, 0.0);
+    prof_loss_.assign(team_.size(), 0.0);
+    prof_update_.assign(team_.size(), 0.0);
+    prof_step_ = 0;
+    prof_steps_ = 0;
+    prof_samples_ = 0;
+  }
+  /// The profile of the training steps (train_step, compute_gradients) run with profiling on since
+  /// construction or reset_profile(): per leaf layer (summary.hpp's rows) the seconds of forward,
+  /// backward-data and backward-weights, the mean over the team's threads (see exec/profile.hpp).
+  /// Dense and BatchNorm split their backward; the other kernels report all of it as backward-data.
+  cnnbench::layer_profile layer_profile() const {
+    auto p = make_layer_profile<Net, In>(team_.size());
+    const auto T = static_cast<double>(team_.size());
+    for (std::size_t t = 0; t < static_cast<std::size_t>(team_.size()); ++t) {
+      for (std::size_t l = 0; l < layer_count; ++l) {
+        const double* b = prof_.data() + (t * layer_count + l) * 3;
+        p.rows[l].forward_seconds += b[0] / T;
+        p.rows[l].backward_data_seconds += b[1] / T;
+        p.rows[l].backward_weights_seconds += b[2] / T;
+      }
+      p.loss_seconds += prof_loss_[t] / T;
+      p.update_seconds += prof_update_[t] / T;
+    }
+    p.step_seconds = prof_step_;
+    p.steps = prof_steps_;
+    p.samples = prof_samples_;
+    return p;
   }
 
   /// Threads of the team (the policy's `threads`, or the hardware's when 0).
@@ -269,21 +318,49 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
     if (opt) prepare_optimizer(*opt);
     const std::uint64_t t_step = this->step_ + 1;
     const int T = team_.size();
+    const bool prof = profiling_;
+    const auto step_start = prof ? profile_lane::clock::now() : profile_lane::clock::time_point{};
     std::vector<double> losses(static_cast<std::size_t>(T), 0.0);
     team_.run([&](int t) {
       const auto [b0, b1] = thread_pool::split(n, t, T);
       const auto lane = static_cast<std::size_t>(t);
+      profile_lane* pl = prof ? &prof_lanes_[lane] : nullptr;
+      // Profiling: the team meets, then the time until the next meeting goes to `bucket` (phase p).
+      auto meet = [&](double* bucket, profile_phase p) {
+        if (T > 1) team_.barrier();
+        pl->switch_to(p);
+        pl->buckets = bucket;
+      };
+      double scratch[3] = {0, 0, 0};  // the time before the first layer (the team's start) is not a layer's
+      if (prof) {
+        pl->buckets = scratch;
+        pl->since = profile_lane::clock::now();
+        meet(layer_buckets(lane, 0), profile_phase::forward);
+      }
       this->forward_schedule(input_, b0, [&](auto I, auto& k, const float* in, float* out) {
-        k.forward(make_context(t, I, true, b0), in, out, b1 - b0, params_.data() + param_offsets[I]);
+        context c = make_context(t, I, true, b0);
+        c.profile = pl;
+        k.forward(c, in, out, b1 - b0, params_.data() + param_offsets[I]);
+        if (prof) {
+          if (I + 1 < layer_count) meet(layer_buckets(lane, I + 1), profile_phase::forward);
+          else meet(&prof_loss_[lane], profile_phase::forward);
+        }
       });
       losses[lane] = loss_impl<Loss>::forward_backward(this->acts(layer_count) + b0 * output_size, y.data() + b0, 0, b1 - b0,
                                                        output_size, 1.0f / static_cast<float>(n), this->loss_gradient(lane));
       float* dparams = T > 1 ? partial_[lane].data() : grad_.data();
       std::fill(dparams, dparams + param_count, 0.0f);
+      if (prof) meet(layer_buckets(lane, layer_count - 1), profile_phase::backward_data);
       this->backward_schedule(input_, b0, lane,
                               [&](auto I, auto& k, const float* xi, const float* yi, const float* dy, float* dx) {
-                                k.backward(make_context(t, I, true, b0), xi, yi, dy, dx, b1 - b0,
-                                           params_.data() + param_offsets[I], dparams + param_offsets[I]);
+                                context c = make_context(t, I, true, b0);
+                                c.profile = pl;
+                                k.backward(c, xi, yi, dy, dx, b1 - b0, params_.data() + param_offsets[I],
+                                           dparams + param_offsets[I]);
+                                if (prof) {
+                                  if (I > 0) meet(layer_buckets(lane, I - 1), profile_phase::backward_data);
+                                  else meet(&prof_update_[lane], profile_phase::forward);
+                                }
                               });
       if (T > 1) team_.barrier();  // all partial gradients are complete
       const auto [p0, p1] = thread_pool::split(param_count, t, T);
@@ -295,12 +372,21 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
         }
       }
       if (opt) update_slice(*opt, p0, p1, t_step);
+      if (prof) meet(scratch, profile_phase::forward);  // the update's time is added
     });
+    if (prof) {
+      prof_step_ += std::chrono::duration<double>(profile_lane::clock::now() - step_start).count();
+      ++prof_steps_;
+      prof_samples_ += n;
+    }
     if (opt) this->step_ = t_step;
     double total = 0;
     for (double l : losses) total += l;
     return static_cast<float>(total / static_cast<double>(n));
   }
+
+  // Layer l's three buckets (forward, backward-data, backward-weights) of thread `lane`.
+  double* layer_buckets(std::size_t lane, std::size_t l) { return prof_.data() + (lane * layer_count + l) * 3; }
 
   thread_pool team_;
   std::uint64_t seed_;
@@ -313,6 +399,11 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   cnnbench::detail::aligned_vector<float> out_;                               // inference output
   std::vector<cnnbench::detail::aligned_vector<float>> workspace_;
   std::array<cnnbench::detail::aligned_vector<float>, 2> opt_state_;
+  bool profiling_ = false;
+  std::vector<profile_lane> prof_lanes_;           // per thread
+  std::vector<double> prof_, prof_loss_, prof_update_;  // per thread: [layer][3], loss, update (seconds)
+  double prof_step_ = 0;
+  std::uint64_t prof_steps_ = 0, prof_samples_ = 0;
 };
 
 }  // namespace cnnbench::backend::eigen
