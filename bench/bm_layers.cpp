@@ -14,8 +14,6 @@
 // **stderr** as Markdown (profile_table: per layer the forward, backward-data and backward-weights ms
 // per step, GFLOP/s of each, share of the step), so that stdout stays Google Benchmark's (also with
 // --benchmark_format=json). Inputs are random (uniform [0, 1)), SGD with momentum, as bm_train.
-// Conv's backward is not yet split into data and weights (backend/eigen/conv.hpp does not call
-// ctx.phase): its whole backward shows as backward-data.
 #include "bench_models.hpp"
 
 #include <iostream>

@@ -141,6 +141,7 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
     float* dbias = nullptr;
     if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
     for (std::size_t s = 0; s < n; s += group) {
+      ctx.phase(profile_phase::backward_weights);  // dY regrouping, dbias, im2col, the dW GEMM
       const std::size_t g_count = std::min(group, n - s);
       const std::size_t ld = g_count * HW;
       float* col = ctx.workspace;                  // CKK x ld
@@ -164,6 +165,7 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
         colp = col;
       }
       gemm(F, CKK, ld, dyp, ld, false, colp, ld, true, dw, CKK, true);  // dW += dY * col^T
+      ctx.phase(profile_phase::backward_data);  // the dX GEMM and col2im (and the phase the kernel ends in)
       if (!dx) continue;
       if constexpr (pointwise) {
         if (g_count == 1) {

@@ -84,7 +84,7 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   /// The profile of the training steps (train_step, compute_gradients) run with profiling on since
   /// construction or reset_profile(): per leaf layer (summary.hpp's rows) the seconds of forward,
   /// backward-data and backward-weights, the mean over the team's threads (see exec/profile.hpp).
-  /// Dense and BatchNorm split their backward; the other kernels report all of it as backward-data.
+  /// Conv, Dense and BatchNorm split their backward; the other kernels report all of it as backward-data.
   cnnbench::layer_profile layer_profile() const {
     auto p = make_layer_profile<Net, In>(team_.size());
     const auto T = static_cast<double>(team_.size());
