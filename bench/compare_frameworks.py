@@ -52,7 +52,9 @@ def bm_once(exe, bench, model, batch, threads, min_time, env=None):
     runs = [b for b in json.loads(out)["benchmarks"] if b.get("run_type", "iteration") == "iteration"] if out.strip() else []
     if not runs:  # (Google Benchmark prints nothing on stdout when the filter matches nothing)
         sys.exit(f"compare_frameworks: {exe} has no benchmark matching {filt}")
-    return {"images_per_s": runs[0]["items_per_second"], "peak_rss_mib": runs[0].get("peak_rss_MiB")}
+    ctx = json.loads(out).get("context", {})
+    return {"images_per_s": runs[0]["items_per_second"], "peak_rss_mib": runs[0].get("peak_rss_MiB"),
+            "simd": ctx.get("eigen_simd")}
 
 
 def eigen_once(build, model, batch, threads, min_time):
@@ -194,7 +196,9 @@ def main():
         cells.append(", ".join([f"{r['eigen_cpu_rss_mib']:.0f}"] + ["-" if x is None else f"{x:.0f}" for x in rss]) + " MiB")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(f"{'; '.join(f'{fw}: {v}' for fw, v in versions.items())}; medians of {a.rounds} alternating rounds; "
+    simd = raw[0]["eigen_cpu"][0].get("simd") if raw else None
+    lines.append(f"eigen_cpu: {a.build}" + (f" (Eigen's instruction sets: {simd})" if simd else "") + "; "
+                 f"{'; '.join(f'{fw}: {v}' for fw, v in versions.items())}; medians of {a.rounds} alternating rounds; "
                  f"SGD-momentum train steps on synthetic data; {time.strftime('%Y-%m-%d %H:%M')}")
     table = "\n".join(lines)
     print()
