@@ -361,6 +361,17 @@ TEST_CASE("image folder: a truncated PNG and random bytes named .jpg are data_er
   check_mentions(msg, {r.string() + ": cannot decode image (stb_image: unknown image type; cnnbench reads JPEG, PNG"});
 }
 
+TEST_CASE("image folder: a CMYK JPEG is a data_error naming the file and saying so", "[data][image_folder][errors]") {
+  // tests/fixtures/bad_images/cmyk.jpg: cat.596.jpg saved by Pillow as "CMYK" (Adobe marker). Pillow
+  // would convert it with its own CMYK -> RGB formula; cnnbench refuses it (data/jpeg.hpp).
+  const fs::path dir = good_copy("cmyk");
+  const fs::path p = dir / "cat" / "cat.3.jpg";
+  fs::copy_file(bad_fixture / "cmyk.jpg", p);
+  const std::string msg = message_of<data_error>([&] { read_image_folder(dir, {3, 8, 8}); });
+  check_mentions(msg, {p.string() + ": CMYK JPEG: not decoded", "convert it to RGB first"});
+  CHECK_THROWS_WITH(load_image(bad_fixture / "cmyk.jpg", {1, 8, 8}), Catch::Contains("cmyk.jpg: CMYK JPEG: not decoded"));
+}
+
 TEST_CASE("image folder: a non-image file is a data_error, or skipped and recorded with skip_non_images", "[data][image_folder][errors]") {
   const fs::path dir = good_copy("non_image");
   const fs::path txt = dir / "dog" / "README.txt";
