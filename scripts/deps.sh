@@ -13,8 +13,10 @@
 #   libtorch-dev                 the LibTorch adapter (exec::libtorch)
 #   dataset-fashion-mnist        Fashion-MNIST, the data of the main benchmark
 #   gnuplot-nox                  learning-curve plots
-#   libstb-dev                   stb_image: decodes the JPEG/PNG files of image folders (data/image_folder.hpp,
-#                                header-only use of /usr/include/stb/stb_image.h)
+#   libjpeg62-turbo-dev          libjpeg-turbo: decodes the JPEG files of image folders (data/jpeg.hpp), the
+#                                decoder Pillow and torchvision use (linked: JPEG::JPEG, -ljpeg)
+#   libstb-dev                   stb_image: decodes the PNG/BMP/GIF/PNM/TGA files of image folders
+#                                (data/image_folder.hpp, header-only use of /usr/include/stb/stb_image.h)
 #   libopenmpi-dev openmpi-bin   Open MPI: trials over ranks and exec::data_parallel (cnnbench::mpi), its tests
 #                                run under mpirun -np 2
 #   clang libclang-rt-14-dev     libFuzzer (with ASan/UBSan) for the fuzz targets of tests/fuzz (scripts/fuzz.sh)
@@ -23,7 +25,7 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build make libeigen3-dev zlib1g-dev xtensor-dev xtl-dev nlohmann-json3-dev libcli11-dev
           catch2 libbenchmark-dev python3 python3-numpy python3-torch libopenblas0-pthread libtorch-dev dataset-fashion-mnist
-          gnuplot-nox libstb-dev python3-pil libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
+          gnuplot-nox libjpeg62-turbo-dev libstb-dev python3-pil libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -114,10 +114,13 @@ namespace detail {
 
 template <class L, shape In>
 concept has_validate = requires { L::template validate<In>(); };
+// (Only whether the member exists: clang 14 judges `L::template params<In>.size()` unsatisfied when
+// params<In> is a `static constexpr auto` variable template of a class-type argument (Conv,
+// Residual), which silently dropped their specs: ResNet-18's state count came out 0.)
 template <class L, shape In>
-concept has_param_specs = requires { L::template params<In>.size(); };
+concept has_param_specs = requires { L::template params<In>; };
 template <class L, shape In>
-concept has_state_specs = requires { L::template state<In>.size(); };
+concept has_state_specs = requires { L::template state<In>; };
 
 /// Parameter / state tensor specs of L for In; an empty array when the layer declares none.
 template <class L, shape In>

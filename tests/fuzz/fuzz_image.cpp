@@ -1,5 +1,6 @@
-// libFuzzer target: the image-folder decoder (data/image_folder.hpp: stb_image for JPEG, PNG, BMP,
-// GIF, PNM, TGA, then the channel conversion and Pillow's bilinear resize) on one file's bytes.
+// libFuzzer target: the image-folder decoder (data/image_folder.hpp: libjpeg-turbo for JPEG
+// (data/jpeg.hpp), stb_image for PNG, BMP, GIF, PNM, TGA, then the channel conversion and Pillow's
+// bilinear resize) on one file's bytes.
 // The last byte chooses 1 or 3 output channels, so both conversions run. Inputs whose header
 // announces more than 2^22 pixels are skipped: decoding up to the library's limit (max_image_pixels,
 // 179 M pixels, up to 1.4 GB with the conversion) is legitimate but would trip libFuzzer's memory
@@ -11,7 +12,7 @@
 #include <span>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  try {  // the library's own checks first: stbi_info alone runs into stb_image's Huffman-table bug
+  try {  // the header's size first (the library's own checks: stbi_info alone ran into stb_image bugs)
     const cnnbench::shape info = cnnbench::detail::checked_image_info(std::span<const std::uint8_t>(data, size), "fuzz.img");
     if (info.h * info.w > (std::size_t{1} << 22)) return 0;
   } catch (const cnnbench::error&) {

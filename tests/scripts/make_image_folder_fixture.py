@@ -44,3 +44,6 @@ data = open(os.path.join(src, "train/cat/cat.1.jpg"), "rb").read()
 open(os.path.join(bad, "truncated.jpg"), "wb").write(data[: len(data) // 2])
 rnd = random.Random(20240601)
 open(os.path.join(bad, "random_bytes.jpg"), "wb").write(bytes(rnd.randrange(256) for _ in range(2000)))
+# A CMYK JPEG (Pillow writes it with an Adobe marker, inverted), 95x72: cat.596.jpg as Pillow's "CMYK".
+with Image.open(os.path.join(src, "train/cat/cat.596.jpg")) as im:
+    im.convert("CMYK").save(os.path.join(bad, "cmyk.jpg"), quality=90)

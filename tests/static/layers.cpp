@@ -16,6 +16,10 @@ static_assert(param_count_v<ZeroPad<2>, shape{1, 5, 7}> == 0 && flops_v<ZeroPad<
 
 // ---- Conv, valid: {C,H,W} -> {F, (H-K)/S+1, (W-K)/S+1}; params F*C*K*K + F; FLOPs 2*F*C*K^2*Ho*Wo
 static_assert(output_shape_v<Conv<16, 3>, shape{1, 30, 30}> == shape{16, 28, 28});
+// Conv declares its tensor specs and every compiler sees them (clang 14 once did not: layer.hpp's
+// has_param_specs); the bound layer carries them.
+static_assert(detail::has_param_specs<Conv<16, 3>, shape{1, 30, 30}> && !detail::has_state_specs<Conv<16, 3>, shape{1, 30, 30}>);
+static_assert(bound<Conv<16, 3>, shape{1, 30, 30}>::params.size() == 2 && bound<Conv<16, 3>, shape{1, 30, 30}>::params[0].size() == 16 * 9);
 static_assert(output_shape_v<Conv<8, 3, 2>, shape{3, 32, 31}> == shape{8, 15, 15});  // floor((32-3)/2)+1 = 15
 static_assert(output_shape_v<Conv<4, 5, 3>, shape{2, 11, 12}> == shape{4, 3, 3});    // (11-5)/3+1 = 3, (12-5)/3+1 = 3
 static_assert(param_count_v<Conv<16, 3>, shape{1, 30, 30}> == 16 * 1 * 9 + 16);

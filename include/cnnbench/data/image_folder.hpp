@@ -12,35 +12,41 @@
 // classes one after the other. max_per_class > 0 keeps only the first max_per_class images of each
 // class in that order (a quick protocol or test).
 //
-// Each image is decoded with stb_image (JPEG baseline/progressive, PNG, BMP, GIF (first frame),
-// PNM, TGA; 8 bits per channel), then, as torchvision's loader does with Image.convert:
+// Each image is decoded, JPEG (baseline/progressive; grey, YCbCr or RGB) with libjpeg-turbo
+// (data/jpeg.hpp: the decoder and settings Pillow uses, so the decoded pixels are Pillow's), PNG,
+// BMP, GIF (first frame), PNM and TGA with stb_image (8 bits per channel), then, as torchvision's
+// loader does with Image.convert:
 //   to 3 channels: grey -> RGB replicated; grey+alpha -> RGB (alpha dropped); RGBA -> RGB (alpha dropped);
 //   to 1 channel:  RGB -> grey with Pillow's "L" formula (19595 R + 38470 G + 7471 B + 0x8000) >> 16;
 //                  RGBA -> grey (alpha dropped, then the same); grey+alpha -> grey (alpha dropped);
 // each such conversion is recorded (image_folder_report::conversions); then it is resized to
 // out.h x out.w with resize_bilinear (data/image.hpp): Pillow's Image.resize(BILINEAR), the
 // support-scaled (antialiased when downscaling) triangle filter, re-implemented exactly, so that
-// cnnbench's pixels equal torchvision's Resize((h, w)) on the same decoded image. (The JPEG
-// decoders differ: stb_image and libjpeg-turbo may decode a pixel one or two levels apart; see
-// tests/data/image_folder.cpp for the measured difference after resizing.) The result is stored
-// as uint8 NCHW, normalisation `options.norm` (normalization::unit by default).
+// cnnbench's pixels equal torchvision's Resize((h, w)) on the same file: the same decoder, the same
+// conversion, the same resize (tests/data/image_folder.cpp compares them with Pillow byte for byte).
+// The result is stored as uint8 NCHW, normalisation `options.norm` (normalization::unit by default).
 // With options.threads > 1 the files are decoded in parallel; the result (pixels, order, the
 // reported error) does not depend on the thread count.
 //
 // Errors (every message names the folder or file; nothing is skipped silently):
 //   io_error    "<dir>: folder not found" / "not a folder"; a file or folder that cannot be read;
 //   data_error  "<dir>: no class sub-folders ..."; "<dir>: only one class sub-folder (<name>) ...";
-//               "<dir>/<class>: empty class folder ..."; "<file>: cannot decode image: <reason>";
-//               "<file>: truncated JPEG: ..." (no end-of-image marker: stb_image itself would pad a
-//               cut file with grey); "<file>: not an image file (extension ...)" for a file whose
+//               "<dir>/<class>: empty class folder ..."; "<file>: cannot decode image (stb_image: <reason> ...)";
+//               "<file>: truncated JPEG: ..." (the data ends before the image does: libjpeg would pad
+//               the rest with grey and warn, Pillow refuses it); "<file>: cannot decode JPEG
+//               (libjpeg-turbo: ...)"; "<file>: CMYK JPEG: not decoded ..." (data/jpeg.hpp);
+//               "<file>: truncated PNG/PNM ..." and "corrupt PNM ..." (checked before stb_image,
+//               which mishandles them); "<file>: the header announces WxH pixels, more than the
+//               limit ..." (max_image_pixels); "<file>: not an image file (extension ...)" for a file whose
 //               extension is not an image extension, or an entry that is not a regular file, unless
 //               options.skip_non_images, which skips it and records it in image_folder_report::skipped
 //               (also a plain file directly in dir, where only class folders belong);
 //   value_error for an output shape with other than 1 or 3 channels or a zero size.
 //
 // stb_image is compiled into each translation unit that includes this header as static functions
-// (STB_IMAGE_STATIC), so the header stays header-only and links without an stb library; such a
-// translation unit must not compile stb_image's implementation itself.
+// (STB_IMAGE_STATIC, without its JPEG decoder: STBI_ONLY_*), so the header stays header-only and
+// links without an stb library; such a translation unit must not compile stb_image's
+// implementation itself. libjpeg-turbo is a library: link cnnbench::cnnbench (JPEG::JPEG, -ljpeg).
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -61,12 +67,12 @@
 #include "../shape.hpp"
 #include "dataset.hpp"
 #include "image.hpp"
+#include "jpeg.hpp"
 
 #ifndef CNNBENCH_STB_IMAGE_INCLUDED
 #define CNNBENCH_STB_IMAGE_INCLUDED
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
 #define STBI_ONLY_BMP
 #define STBI_ONLY_GIF
@@ -161,65 +167,6 @@ inline std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& p)
   return b;
 }
 
-/// Empty if the JPEG's marker structure runs to an end-of-image marker (FF D9) and its Huffman
-/// tables are well-formed, else what is wrong, starting "truncated JPEG: " or "corrupt JPEG: ".
-/// `after_soi`: the offset after the start-of-image marker (FF D8, possibly after more FF bytes).
-/// (stb_image decodes a JPEG cut short without complaint, padding the missing part; libjpeg warns
-/// "Premature end of JPEG file" and Pillow refuses it: "image file is truncated". And stb_image of
-/// 2022-09 (Debian 12's libstb-dev) writes past its 257-entry size table when a DHT segment's 16
-/// code counts add up to more than 256, the most a JPEG Huffman table can hold (ITU T.81 B.2.4.2):
-/// found by tests/fuzz/fuzz_image, refused here before stb_image sees it.)
-inline std::string jpeg_problem(std::span<const std::uint8_t> b, std::size_t after_soi = 2) {
-  const std::size_t n = b.size();
-  std::size_t pos = after_soi;
-  while (pos < n) {
-    if (b[pos] != 0xFF) {  // not a marker: skipped, as stb_image skips bytes between markers
-      ++pos;
-      continue;
-    }
-    while (pos < n && b[pos] == 0xFF) ++pos;  // fill bytes
-    if (pos >= n) break;
-    const std::uint8_t marker = b[pos++];
-    if (marker == 0xD9) return {};
-    if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) continue;
-    if (pos + 2 > n) return "truncated JPEG: the file ends inside the header of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2);
-    const std::size_t len = (std::size_t{b[pos]} << 8) | b[pos + 1];
-    if (pos + len > n)
-      return "truncated JPEG: the segment of marker FF " + std::to_string(marker) + " at offset " + std::to_string(pos - 2) + " runs past the end (" +
-             std::to_string(n) + " bytes)";
-    if (marker == 0xC4) {  // DHT: tables of (class/id, 16 code counts, the symbols)
-      // Walked as stb_image walks it: while the segment length left is positive, even when the
-      // last table runs past the segment's end.
-      long left = static_cast<long>(len) - 2;
-      for (std::size_t t = pos + 2; left > 0 && t < n;) {
-        std::size_t codes = 0;
-        for (std::size_t i = 1; i <= 16 && t + i < n; ++i) codes += b[t + i];
-        if (codes > 256)
-          return "corrupt JPEG: the Huffman table at offset " + std::to_string(t) + " (in the DHT segment at offset " +
-                 std::to_string(pos - 2) + ") declares " + std::to_string(codes) + " codes, at most 256 are possible";
-        t += 17 + codes;
-        left -= static_cast<long>(17 + codes);
-      }
-    }
-    pos += len;
-    if (marker == 0xDA) {  // entropy-coded data up to the next marker that is not a stuffed byte or RSTn
-      while (pos < n) {
-        if (b[pos] == 0xFF) {
-          if (pos + 1 >= n) break;
-          const std::uint8_t next = b[pos + 1];
-          if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
-            pos += 2;
-            continue;
-          }
-          break;
-        }
-        ++pos;
-      }
-    }
-  }
-  return "truncated JPEG: no end-of-image marker (FF D9) in its " + std::to_string(n) + " bytes: the file is cut short";
-}
-
 /// Empty if every PNG chunk's declared length fits in the file, else what is wrong ("truncated PNG:
 /// ..."). (stb_image allocates an IDAT chunk's declared length, up to 2 GiB, before reading it: a
 /// 100-byte file made it allocate 1.4 GB; found by tests/fuzz/fuzz_image.)
@@ -273,16 +220,17 @@ inline std::string pnm_problem(std::span<const std::uint8_t> b) {
   return {};
 }
 
-/// The checks made before stb_image sees the bytes (empty file, JPEG and PNG structure, size), then
-/// the shape the header announces ({channels, height, width}, as stbi_info_from_memory reports it;
-/// all 0 when stb_image cannot tell), refused above max_image_pixels. Throws data_error naming `name`.
+/// The checks made before a decoder sees the bytes, then the shape the header announces
+/// ({channels, height, width}; all 0 when the header cannot be read), refused above
+/// max_image_pixels. A JPEG (FF D8 first) goes to libjpeg-turbo (data/jpeg.hpp), which reads its
+/// header; anything else to stb_image, after the PNG and PNM structure checks above and for the
+/// size stbi_info_from_memory reports. Throws data_error naming `name`.
 inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::string& name) {
   if (bytes.empty()) throw data_error(name + ": empty file (0 bytes), not an image");
-  // A JPEG as stb_image recognises one: FF, any number of FF fill bytes, D8 (SOI).
-  std::size_t soi = 0;
-  while (soi < bytes.size() && bytes[soi] == 0xFF) ++soi;
-  if (soi >= 1 && soi < bytes.size() && bytes[soi] == 0xD8)
-    if (const std::string why = jpeg_problem(bytes, soi + 1); !why.empty()) throw data_error(name + ": " + why);
+  if (is_jpeg(bytes)) {
+    const jpeg_image im = jpeg_info(bytes, name, max_image_pixels);
+    return shape{static_cast<std::size_t>(im.channels), static_cast<std::size_t>(im.h), static_cast<std::size_t>(im.w)};
+  }
   static constexpr std::uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (bytes.size() >= 8 && std::equal(png_signature, png_signature + 8, bytes.begin()))
     if (const std::string why = png_problem(bytes); !why.empty()) throw data_error(name + ": " + why);
@@ -298,25 +246,43 @@ inline shape checked_image_info(std::span<const std::uint8_t> bytes, const std::
   return shape{static_cast<std::size_t>(in), static_cast<std::size_t>(ih), static_cast<std::size_t>(iw)};
 }
 
+/// Decodes the bytes of one image file, interleaved (h x w x n): a JPEG with libjpeg-turbo
+/// (data/jpeg.hpp), anything else with stb_image. Throws data_error naming `name`.
+inline std::vector<std::uint8_t> decode_interleaved(std::span<const std::uint8_t> bytes, const std::string& name, int& w, int& h, int& n) {
+  std::vector<std::uint8_t> px;
+  if (is_jpeg(bytes)) {
+    const jpeg_image im = decode_jpeg(bytes, name, px, max_image_pixels);
+    w = im.w;
+    h = im.h;
+    n = im.channels;
+    return px;
+  }
+  checked_image_info(bytes, name);
+  stbi_uc* p = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
+  if (p == nullptr) {
+    const char* why = stbi_failure_reason();
+    throw data_error(name + ": cannot decode image (stb_image: " + (why ? why : "unknown reason") +
+                     "; cnnbench reads JPEG, PNG, BMP, GIF, PNM and TGA files)");
+  }
+  struct guard {
+    stbi_uc* p;
+    ~guard() { stbi_image_free(p); }
+  } g{p};
+  if (w <= 0 || h <= 0 || n < 1 || n > 4)
+    throw data_error(name + ": decoded to an unusable image (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
+                     std::to_string(n) + " channels)");
+  px.assign(p, p + static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * static_cast<std::size_t>(n));
+  return px;
+}
+
 /// Decodes one image held in memory to `out` (out.c x out.h x out.w, CHW), records its source shape
 /// and whether its channel count was changed (conv_from: the decoded count, or 0 when unchanged).
 /// `name` is the file the bytes came from, for the messages.
 inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::string& name, shape out, std::uint8_t* dst,
                               shape& source, int& conv_from) {
-  checked_image_info(bytes, name);
   int w = 0, h = 0, n = 0;
-  stbi_uc* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, 0);
-  if (px == nullptr) {
-    const char* why = stbi_failure_reason();
-    throw data_error(name + ": cannot decode image (stb_image: " + (why ? why : "unknown reason") + ")");
-  }
-  struct guard {
-    stbi_uc* p;
-    ~guard() { stbi_image_free(p); }
-  } g{px};
-  if (w <= 0 || h <= 0 || n < 1 || n > 4)
-    throw data_error(name + ": decoded to an unusable image (" + std::to_string(w) + "x" + std::to_string(h) + ", " +
-                     std::to_string(n) + " channels)");
+  const std::vector<std::uint8_t> decoded = decode_interleaved(bytes, name, w, h, n);
+  const std::uint8_t* px = decoded.data();
   source = shape{static_cast<std::size_t>(n), static_cast<std::size_t>(h), static_cast<std::size_t>(w)};
   const int oc = static_cast<int>(out.c);
   conv_from = (n == oc) ? 0 : n;
@@ -324,7 +290,7 @@ inline void decode_image_into(std::span<const std::uint8_t> bytes, const std::st
   const std::size_t plane = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
   std::vector<std::uint8_t> chw(plane * static_cast<std::size_t>(oc));
   for (std::size_t i = 0; i < plane; ++i) {
-    const stbi_uc* s = px + i * static_cast<std::size_t>(n);
+    const std::uint8_t* s = px + i * static_cast<std::size_t>(n);
     if (oc == 3) {
       const bool grey = n <= 2;
       for (int c = 0; c < 3; ++c) chw[static_cast<std::size_t>(c) * plane + i] = grey ? s[0] : s[c];

@@ -1,6 +1,7 @@
 // A consumer of the installed package: a model defined here, checked by the compiler.
 #include <cnnbench/cnnbench.hpp>
 
+#include <cstdint>
 #include <iostream>
 
 using namespace cnnbench;
@@ -14,5 +15,15 @@ static_assert(std::is_same_v<bound_layers_t<Net, shape{1, 28, 28}>,
 
 int main() {
   std::cout << "consumer: " << param_count_v<Net, shape{1, 28, 28}> << " parameters\n";
+  // libjpeg-turbo reached through the package's link interface (JPEG::JPEG): a JPEG start marker
+  // alone is refused by libjpeg itself.
+  const std::uint8_t soi_only[] = {0xFF, 0xD8};
+  try {
+    decode_image(soi_only, "soi_only.jpg", shape{3, 8, 8});
+    std::cout << "consumer: libjpeg accepted 2 bytes\n";
+    return 1;
+  } catch (const data_error& e) {
+    std::cout << "consumer: " << e.what() << "\n";
+  }
   std::cout << summary<Net, shape{1, 28, 28}>();
 }

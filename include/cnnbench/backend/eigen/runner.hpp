@@ -130,7 +130,8 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
     cnnbench::detail::check_batch<In>(x, n);
     reserve_inference(n);
     team_.run([&](int t) {
-      const auto [b0, b1] = thread_pool::split(n, t, team_.size());
+      const auto rows = thread_pool::split(n, t, team_.size());  // not a structured binding: clang < 16 cannot capture one
+      const std::size_t b0 = rows.first, b1 = rows.second;
       auto& pair = ibuf_[static_cast<std::size_t>(t)];
       this->inference_schedule(x.data() + b0 * In.size(), out_.data() + b0 * output_size, pair,
                                [&](auto I, auto& k, const float* in, float* out) {
@@ -322,7 +323,8 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
     const auto step_start = prof ? profile_lane::clock::now() : profile_lane::clock::time_point{};
     std::vector<double> losses(static_cast<std::size_t>(T), 0.0);
     team_.run([&](int t) {
-      const auto [b0, b1] = thread_pool::split(n, t, T);
+      const auto rows = thread_pool::split(n, t, T);  // not a structured binding: clang < 16 cannot capture one
+      const std::size_t b0 = rows.first, b1 = rows.second;
       const auto lane = static_cast<std::size_t>(t);
       profile_lane* pl = prof ? &prof_lanes_[lane] : nullptr;
       // Profiling: the team meets, then the time until the next meeting goes to `bucket` (phase p).
