@@ -105,7 +105,8 @@ layer_profile make_layer_profile(int threads) {
 }
 
 /// The profile as a Markdown table: per layer, ms per step of forward / backward-data / backward-weights,
-/// GFLOP/s of each ("-" for a pass without FLOPs or time), and the layer's share of the step; then
+/// GFLOP/s of each ("-" for a pass without FLOPs or time, and for the first layer's backward-data,
+/// since no runner computes the gradient with respect to the model's input), and the layer's share of the step; then
 /// rows for the loss, the update, what is not attributed (dispatch, waits outside the layers), and the
 /// step. A profile without steps gives a line saying so.
 inline std::string profile_table(const layer_profile& p) {
@@ -123,10 +124,12 @@ inline std::string profile_table(const layer_profile& p) {
   o << "|---|---|---|---|---|---|---|---|---|---|\n";
   auto ms = [&](double sec) { return fix(p.ms_per_step(sec), 3); };
   double fwd = 0, bd = 0, bw = 0;
-  for (const auto& r : p.rows) {
+  for (std::size_t i = 0; i < p.rows.size(); ++i) {
+    const auto& r = p.rows[i];
+    // The first layer's input gradient (the model's dL/dinput) is never computed: no backward-data FLOPs.
     o << "| " << r.name << " | " << r.type << " | " << ms(r.forward_seconds) << " | " << ms(r.backward_data_seconds) << " | "
       << ms(r.backward_weights_seconds) << " | " << ms(r.seconds()) << " | " << rate(r.flops, r.forward_seconds) << " | "
-      << rate(r.flops, r.backward_data_seconds) << " | " << rate(r.flops, r.backward_weights_seconds) << " | " << pct(r.seconds())
+      << rate(i == 0 ? 0 : r.flops, r.backward_data_seconds) << " | " << rate(r.flops, r.backward_weights_seconds) << " | " << pct(r.seconds())
       << " |\n";
     fwd += r.forward_seconds;
     bd += r.backward_data_seconds;

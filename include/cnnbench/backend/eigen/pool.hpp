@@ -37,6 +37,10 @@ struct kernel<MaxPool<K, S>, In> {
   void backward(const context&, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
                 const float*, float*) {
     if (!dx) return;
+    if constexpr (S == K) {
+      backward_tiled(x, y, dy, dx, n);
+      return;
+    }
     std::fill(dx, dx + n * In.size(), 0.0f);
     for (std::size_t b = 0; b < n; ++b)
       for (std::size_t c = 0; c < In.c; ++c) {
@@ -72,6 +76,38 @@ struct kernel<MaxPool<K, S>, In> {
               }
             }
         }
+      }
+  }
+
+  // Windows that tile the input (stride = size, the published models' pools): every input is in at
+  // most one window, so each is written once (no zero-fill of the covered part, no accumulation),
+  // window by window: the first x == max in row-major order gets dy, the others 0, chosen with bit
+  // masks (no branch on the data). Measured (bm_layers, S1, alternating): max_pool_1 backward 0.6-0.7
+  // ms per step instead of 1.6-2.0 (one thread), 0.3-0.4 instead of 0.9-1.0 (two); backward()'s row
+  // passes remain for overlapping windows.
+  static void backward_tiled(const float* x, const float* y, const float* dy, float* dx, std::size_t n) {
+    constexpr bool covered = Out.h * S == In.h && Out.w * S == In.w;
+    for (std::size_t b = 0; b < n; ++b)
+      for (std::size_t c = 0; c < In.c; ++c) {
+        const float* src = x + b * In.size() + c * In.h * In.w;
+        const float* out = y + b * Out.size() + c * Out.h * Out.w;
+        const float* g = dy + b * Out.size() + c * Out.h * Out.w;
+        float* d = dx + b * In.size() + c * In.h * In.w;
+        if constexpr (!covered) std::fill(d, d + In.h * In.w, 0.0f);  // the rows/columns no window covers
+        for (std::size_t oy = 0; oy < Out.h; ++oy)
+          for (std::size_t ox = 0; ox < Out.w; ++ox) {
+            const float m = out[oy * Out.w + ox];
+            const std::uint32_t gv = std::bit_cast<std::uint32_t>(g[oy * Out.w + ox]);
+            std::uint32_t free = ~0u;
+            const std::size_t o = oy * S * In.w + ox * S;
+            for (std::size_t ky = 0; ky < K; ++ky)
+              for (std::size_t kx = 0; kx < K; ++kx) {
+                const std::size_t i = o + ky * In.w + kx;
+                const std::uint32_t hit = (0u - static_cast<std::uint32_t>(src[i] == m)) & free;
+                d[i] = std::bit_cast<float>(gv & hit);
+                free &= ~hit;
+              }
+          }
       }
   }
 };
