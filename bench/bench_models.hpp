@@ -2,6 +2,7 @@
 // seeded random batch per model, and the counters (images/s, GFLOP/s with a train step counted as
 // 3x the forward FLOPs of flops_v, peak resident memory).
 #pragma once
+#include <Eigen/Core>
 #include <benchmark/benchmark.h>
 #include <cnnbench/cnnbench.hpp>
 #include <sys/resource.h>
@@ -12,6 +13,18 @@
 
 namespace bench_models {
 using namespace cnnbench;
+
+/// A benchmark program's main: Google Benchmark's, with the instruction sets Eigen's kernels were
+/// compiled for in the context ("eigen_simd"; the release preset: AVX2 + FMA, release-native: this
+/// CPU's widest, e.g. AVX-512), so that every table says what it measured. Returns the exit status.
+inline int run_benchmarks(int argc, char** argv) {
+  benchmark::AddCustomContext("eigen_simd", Eigen::SimdInstructionSetsInUse());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
 
 struct S1 {
   static constexpr const char* name = "S1";

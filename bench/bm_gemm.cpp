@@ -9,9 +9,8 @@
 //   bm_gemm --benchmark_filter=S3 --benchmark_min_time=1
 // Counter GFLOP/s = 2 M N K per call / second. Run it on an otherwise idle machine: on a shared one,
 // both sides lose unequally (AVX-512 units shared between hyperthreads).
-#include <benchmark/benchmark.h>
+#include "bench_models.hpp"
 
-#include <Eigen/Core>
 #include <cnnbench/backend/eigen/gemm.hpp>
 #include <cnnbench/backend/eigen/sgemm.hpp>
 #include <cstdint>
@@ -64,11 +63,4 @@ const bool registered = [] {
 }();
 }  // namespace
 
-int main(int argc, char** argv) {
-  benchmark::AddCustomContext("eigen_simd", Eigen::SimdInstructionSetsInUse());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return bench_models::run_benchmarks(argc, argv); }

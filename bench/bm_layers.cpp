@@ -81,10 +81,7 @@ CNNBENCH_LAYERS(S5, 32);
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
+  if (const int status = bench_models::run_benchmarks(argc, argv)) return status;
   for (const auto& [name, p] : profiles()) std::cerr << "\n### " << name << "\n\n" << profile_table(p);
   return 0;
 }

@@ -10,7 +10,6 @@
 // Inputs are random (uniform [0, 1)), labels random; prepare() is outside the timed loop.
 #include "bench_models.hpp"
 
-#include <Eigen/Core>
 #include <vector>
 
 using namespace cnnbench;
@@ -52,13 +51,4 @@ BENCHMARK_TEMPLATE(train_step, S5)->ArgNames({"batch", "threads"})->Args({32, 1}
 BENCHMARK_TEMPLATE(forward, S1)->ArgNames({"batch", "threads"})->Args({64, 1})->Args({64, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(forward, S3)->ArgNames({"batch", "threads"})->Args({128, 1})->Args({128, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 
-int main(int argc, char** argv) {
-  // Which vector instructions Eigen's kernels were compiled for (the release preset: AVX2 + FMA;
-  // release-native: this CPU's widest, e.g. AVX-512), so that a table says what it measured.
-  benchmark::AddCustomContext("eigen_simd", Eigen::SimdInstructionSetsInUse());
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return bench_models::run_benchmarks(argc, argv); }
