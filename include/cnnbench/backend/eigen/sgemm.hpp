@@ -13,7 +13,8 @@
 // is read in place, its rows being contiguous already: packing it cost as much as the product when
 // M is small, as for a convolution's 32 or 64 filters):
 //   AVX-512 (__AVX512F__):  mr = 12 rows x nr = 32 columns (24 zmm accumulators);
-//   AVX2 / otherwise:       mr = 6 rows  x nr = 16 columns (12 ymm accumulators).
+//   AVX2 (__AVX__):         mr = 6 rows  x nr = 16 columns (12 ymm accumulators);
+//   otherwise (SSE2):       mr = 6 rows  x nr = 8 columns (12 xmm accumulators).
 // Blocking: kc = 256 (an A and a B panel stay in L1), mc = 96 (AVX-512) / 72 rows (the packed A block,
 // mc x kc floats = 96 KiB / 72 KiB, stays in L2), nc = 2048 columns (the packed B block in L2/L3).
 //
@@ -36,8 +37,12 @@ namespace cnnbench::backend::eigen::sgemm {
 inline constexpr std::size_t vec_floats = 16;
 inline constexpr std::size_t mr = 12;
 inline constexpr std::size_t mc = 96;
-#else
+#elif defined(__AVX__)
 inline constexpr std::size_t vec_floats = 8;
+inline constexpr std::size_t mr = 6;
+inline constexpr std::size_t mc = 72;
+#else  // SSE2 (x86-64's baseline) or another target: 4-float vectors, the same 6 x 2-vector tile
+inline constexpr std::size_t vec_floats = 4;
 inline constexpr std::size_t mr = 6;
 inline constexpr std::size_t mc = 72;
 #endif
