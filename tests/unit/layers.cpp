@@ -162,6 +162,15 @@ TEST_CASE("Conv kernel vs reference: forward and gradients, valid and same, stri
   check_layer<Conv<4, 1>, shape{3, 3, 3}>(12, false, 40);  // pointwise, grouped
 }
 
+TEST_CASE("Conv kernel, Winograd F(2x2, 3x3) where the rule picks it: forward and gradients, same and valid, odd width, bias-free", "[layers][conv][winograd]") {
+  static_assert(be::kernel<Conv<32, 3, 1, same>, shape{32, 16, 17}>::use_winograd);
+  static_assert(be::kernel<Conv<32, 3, 1, valid, no_bias>, shape{32, 18, 18}>::use_winograd);
+  static_assert(!be::kernel<Conv<32, 3, 1, same>, shape{32, 15, 15}>::use_winograd);  // S3's second block
+  static_assert(!be::kernel<Conv<32, 3, 1, same>, shape{16, 16, 16}>::use_winograd);  // 16 channels
+  check_layer<Conv<32, 3, 1, same>, shape{32, 16, 17}>(51, false, 2);
+  check_layer<Conv<32, 3, 1, valid, no_bias>, shape{32, 18, 18}>(52, false, 1);
+}
+
 TEST_CASE("ZeroPad, pooling and GlobalAvgPool kernels vs reference", "[layers][pool]") {
   check_layer<ZeroPad<1>, random_shape(21, 3, 1, 8)>(21, false);
   check_layer<ZeroPad<2>, random_shape(22, 3, 1, 8)>(22, false);

@@ -1,9 +1,12 @@
-// cnnbench/backend/eigen/conv.hpp: Conv: im2col + GEMM (gemm.hpp) over groups of samples under exec::eigen_cpu (see kernel.hpp for the kernel interface).
+// cnnbench/backend/eigen/conv.hpp: Conv under exec::eigen_cpu (see kernel.hpp for the kernel interface):
+// Winograd F(2x2, 3x3) (winograd.hpp) for large 3x3 stride-1 layers (the rule: use_winograd), im2col +
+// GEMM (gemm.hpp) over groups of samples for every other layer.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 
 #include "gemm.hpp"
+#include "winograd.hpp"
 #include "../../layers/conv.hpp"
 #include "kernel.hpp"
 
@@ -25,9 +28,22 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   static constexpr std::size_t group = std::max<std::size_t>(
       1, std::min<std::size_t>((256 + HW - 1) / HW, (std::size_t{1} << 18) / std::max<std::size_t>(1, CKK * HW)));
 
+  /// The algorithm rule: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with at least 32 input and
+  /// 32 output channels and outputs of at least 16 x 16; im2col + GEMM for every other layer. Measured
+  /// per layer with bench/bm_layers on S1-S3 (README, Performance): Winograd is faster on S2's and
+  /// S3's 32 x 32 layers and S2's 16 x 16 ones; slower on 15 x 15 and smaller outputs (S1, S3's second
+  /// block: 2x2 tiles and the spare tile column compute 12-33% more outputs than the layer has) and
+  /// with 16 channels (S1's conv_2: the 16 transformed GEMMs are too shallow).
+  static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 32 && F >= 32 && Out.h >= 16 && Out.w >= 16;
+  static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
+
   static constexpr std::size_t workspace_floats(std::size_t rows) {
-    const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
-    return 2 * CKK * g * HW + F * g * HW;
+    if constexpr (use_winograd) {
+      return wino.workspace_floats(rows);
+    } else {
+      const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
+      return 2 * CKK * g * HW + F * g * HW;
+    }
   }
 
   // col[r][g * HW + p], r = (c * K + ky) * K + kx: the input patch values under each output position.
@@ -101,6 +117,10 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   void forward(const context& ctx, const float* x, float* y, std::size_t n, const float* w) {
     const float* bias = nullptr;
     if constexpr (L::has_bias) bias = w + tensor_offset<L, In>(param_role::bias);
+    if constexpr (use_winograd) {
+      wino.forward(w, bias, x, n, y, ctx.workspace);
+      return;
+    }
     for (std::size_t s = 0; s < n; s += group) {
       const std::size_t g_count = std::min(group, n - s);
       const std::size_t ld = g_count * HW;
@@ -140,6 +160,10 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
                 const float* w, float* dw) {
     float* dbias = nullptr;
     if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
+    if constexpr (use_winograd) {
+      backward_winograd(ctx, x, dy, dx, n, w, dw, dbias);
+      return;
+    }
     for (std::size_t s = 0; s < n; s += group) {
       ctx.phase(profile_phase::backward_weights);  // dY regrouping, dbias, im2col, the dW GEMM
       const std::size_t g_count = std::min(group, n - s);
@@ -177,6 +201,23 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
       std::fill(dx + s * In.size(), dx + (s + g_count) * In.size(), 0.0f);
       col2im(dcol, s, g_count, dx);
     }
+  }
+
+ private:
+  void backward_winograd(const context& ctx, const float* x, const float* dy, float* dx, std::size_t n,
+                         const float* w, float* dw, float* dbias) {
+    ctx.phase(profile_phase::backward_weights);  // dbias, the transforms, the dU GEMMs, dW
+    if constexpr (L::has_bias)
+      for (std::size_t b = 0; b < n; ++b)
+        for (std::size_t f = 0; f < F; ++f) {
+          const float* d = dy + b * Out.size() + f * HW;
+          float acc = 0;
+          for (std::size_t p = 0; p < HW; ++p) acc += d[p];
+          dbias[f] += acc;
+        }
+    wino.backward_weights(x, dy, n, dw, ctx.workspace);
+    ctx.phase(profile_phase::backward_data);  // rotated filters, the transforms of dY, the dX GEMMs
+    if (dx) wino.backward_data(w, dy, n, dx, ctx.workspace);
   }
 };
 
