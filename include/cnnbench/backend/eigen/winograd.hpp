@@ -33,18 +33,18 @@ namespace cnnbench::backend::eigen::winograd {
 
 /// The geometry of one stride-1 3x3 correlation: input {c, h, w} per sample, output {oh, ow} per
 /// sample and output channel, zero padding pt (top) and pl (left) (input row = output row + ky - pt).
-/// Tiles: th() rows of tw() + 1 tiles per sample; the last tile of each row is a spare one (computed,
-/// never stored) so that the tiles of a whole sample are one flat, unit-stride index
-/// q = ty * (tw() + 1) + tx for every transform: long vectorised loops instead of one per tile row.
+/// Tiles: th() rows of tw() tiles per sample, tile (ty, tx) is GEMM column q = ty * tw() + tx of its
+/// sample; the transforms work on parity planes (see transform_input) with vectorised loops.
 struct geometry {
   std::size_t c = 0, h = 0, w = 0;  ///< input channels, height, width
   std::size_t oh = 0, ow = 0;       ///< output height, width
   std::size_t pt = 0, pl = 0;       ///< zero padding above and left of the input
   [[nodiscard]] constexpr std::size_t th() const noexcept { return (oh + 1) / 2; }  ///< tile rows
   [[nodiscard]] constexpr std::size_t tw() const noexcept { return (ow + 1) / 2; }  ///< tiles per row
-  [[nodiscard]] constexpr std::size_t stride() const noexcept { return tw() + 1; }  ///< tiles per row + spare
-  /// GEMM columns per sample (spare tiles included).
-  [[nodiscard]] constexpr std::size_t tiles() const noexcept { return th() * stride(); }
+  /// Row stride of the input's parity planes (a tile row reads tw() + 1 columns of each).
+  [[nodiscard]] constexpr std::size_t stride() const noexcept { return tw() + 1; }
+  /// GEMM columns per sample.
+  [[nodiscard]] constexpr std::size_t tiles() const noexcept { return th() * tw(); }
   /// Floats of scratch a transform needs: four parity planes of (th + 1) x stride floats (+ 1).
   [[nodiscard]] constexpr std::size_t plane_floats() const noexcept { return 4 * ((th() + 1) * stride() + 1); }
 };
@@ -211,7 +211,7 @@ template <class T>
 }  // namespace detail
 
 /// V[(xi * g.c + c) * ldv + col0 + s * g.tiles() + q] = (B^T d B)[xi] for samples s < count of x
-/// (NCHW, sample stride g.c * g.h * g.w) and tiles q = ty * stride + tx, d the 4x4 input patch of
+/// (NCHW, sample stride g.c * g.h * g.w) and tiles q = ty * g.tw() + tx, d the 4x4 input patch of
 /// output tile (ty, tx): zero-padded input rows 2 ty .. 2 ty + 3, columns 2 tx .. 2 tx + 3.
 /// B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
 /// The zero-padded input is first split into four parity planes P_ab[r][k] = padded[2r + a][2k + b]
@@ -219,7 +219,7 @@ template <class T>
 /// q, q + 1, q + stride, q + stride + 1 of those planes. `planes`: g.plane_floats() floats.
 inline void transform_input(const geometry& g, const float* x, std::size_t count, float* V, std::size_t ldv,
                             std::size_t col0, float* planes) {
-  const std::size_t th = g.th(), R = g.stride(), T = g.tiles(), plane = (th + 1) * R + 1;
+  const std::size_t th = g.th(), tw = g.tw(), R = g.stride(), T = g.tiles(), plane = (th + 1) * R + 1;
   float* p00 = planes;  // even rows, even columns
   float* p01 = planes + plane;
   float* p10 = planes + 2 * plane;
@@ -244,9 +244,14 @@ inline void transform_input(const geometry& g, const float* x, std::size_t count
       }
       float* v[16];
       for (std::size_t xi = 0; xi < 16; ++xi) v[xi] = V + (xi * g.c + c) * ldv + col0 + s * T;
-      detail::for_tiles(T, [&](auto lane, std::size_t q) {
-        detail::input_tiles<decltype(lane)>(p00, p01, p10, p11, R, q, v);
-      });
+      for (std::size_t ty = 0; ty < th; ++ty) {
+        float* vr[16];
+        for (std::size_t xi = 0; xi < 16; ++xi) vr[xi] = v[xi] + ty * tw;
+        const std::size_t r0 = ty * R;
+        detail::for_tiles(tw, [&](auto lane, std::size_t tx) {
+          detail::input_tiles<decltype(lane)>(p00 + r0, p01 + r0, p10 + r0, p11 + r0, R, tx, vr);
+        });
+      }
     }
 }
 
@@ -256,7 +261,7 @@ inline void transform_input(const geometry& g, const float* x, std::size_t count
 /// vectorised), then are interleaved into the output rows. `planes`: g.plane_floats() floats.
 inline void transform_output(const geometry& g, std::size_t cout, const float* M, std::size_t ldm, std::size_t col0,
                              std::size_t count, const float* bias, float* y, float* planes) {
-  const std::size_t R = g.stride(), T = g.tiles();
+  const std::size_t R = g.tw(), T = g.tiles();
   float* __restrict y00 = planes;  // output row 2ty, column 2tx
   float* __restrict y01 = planes + T;
   float* __restrict y10 = planes + 2 * T;
@@ -284,11 +289,11 @@ inline void transform_output(const geometry& g, std::size_t cout, const float* M
 }
 
 /// dM[(xi * cout + o) * ldm + col0 + s * g.tiles() + q] = (A dY A^T)[xi] for the 2x2 tile of dY
-/// (NCHW, cout x g.oh x g.ow per sample; zero beyond the output and in the spare tiles). The adjoint
+/// (NCHW, cout x g.oh x g.ow per sample; zero beyond the output). The adjoint
 /// of transform_output. `planes`: g.plane_floats() floats.
 inline void transform_output_gradient(const geometry& g, std::size_t cout, const float* dy, std::size_t count,
                                       float* dM, std::size_t ldm, std::size_t col0, float* planes) {
-  const std::size_t R = g.stride(), T = g.tiles();
+  const std::size_t R = g.tw(), T = g.tiles();
   float* __restrict d00 = planes;
   float* __restrict d01 = planes + T;
   float* __restrict d10 = planes + 2 * T;
