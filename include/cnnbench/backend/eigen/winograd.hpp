@@ -210,29 +210,32 @@ template <class T>
 }
 }  // namespace detail
 
-/// V[(xi * g.c + c) * ldv + col0 + s * g.tiles() + q] = (B^T d B)[xi] for samples s < count of x
-/// (NCHW, sample stride g.c * g.h * g.w) and tiles q = ty * g.tw() + tx, d the 4x4 input patch of
-/// output tile (ty, tx): zero-padded input rows 2 ty .. 2 ty + 3, columns 2 tx .. 2 tx + 3.
-/// B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
-/// The zero-padded input is first split into four parity planes P_ab[r][k] = padded[2r + a][2k + b]
-/// (row stride g.stride()); rows 2ty + i and columns 2tx + j of a tile are then the flat offsets
-/// q, q + 1, q + stride, q + stride + 1 of those planes. `planes`: g.plane_floats() floats.
-inline void transform_input(const geometry& g, const float* x, std::size_t count, float* V, std::size_t ldv,
-                            std::size_t col0, float* planes) {
-  const std::size_t th = g.th(), tw = g.tw(), R = g.stride(), T = g.tiles(), plane = (th + 1) * R + 1;
+/// V[(xi * g.c + c) * ldv + s * (ty1 - ty0) * g.tw() + q] = (B^T d B)[xi] for samples s < count of x
+/// (NCHW, sample stride g.c * g.h * g.w) and the tiles of tile rows ty0 <= ty < ty1, q = (ty - ty0) *
+/// g.tw() + tx; d is the 4x4 input patch of output tile (ty, tx): zero-padded input rows 2 ty .. 2 ty
+/// + 3, columns 2 tx .. 2 tx + 3. B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+/// The zero-padded input rows 2 ty0 .. 2 ty1 + 1 are first split into four parity planes
+/// P_ab[r][k] = padded[2 (ty0 + r) + a][2k + b] (row stride g.stride()); rows 2ty + i and columns
+/// 2tx + j of a tile are then the offsets q', q' + 1, q' + stride, q' + stride + 1 of those planes.
+/// `planes`: g.plane_floats() floats.
+inline void transform_input(const geometry& g, const float* x, std::size_t count, std::size_t ty0, std::size_t ty1,
+                            float* V, std::size_t ldv, float* planes) {
+  const std::size_t tw = g.tw(), R = g.stride(), rows = ty1 - ty0, Tc = rows * tw, plane = (rows + 1) * R + 1;
   float* p00 = planes;  // even rows, even columns
   float* p01 = planes + plane;
   float* p10 = planes + 2 * plane;
   float* p11 = planes + 3 * plane;
+  const std::size_t y_lo = 2 * ty0, y_hi = 2 * ty1 + 2;  // padded rows used
   for (std::size_t s = 0; s < count; ++s)
     for (std::size_t c = 0; c < g.c; ++c) {
       const float* xc = x + (s * g.c + c) * g.h * g.w;
       std::fill(planes, planes + 4 * plane, 0.0f);
-      for (std::size_t iy = 0; iy < g.h; ++iy) {
+      const std::size_t iy_lo = y_lo > g.pt ? y_lo - g.pt : 0;
+      for (std::size_t iy = iy_lo; iy < g.h; ++iy) {
         const std::size_t y = iy + g.pt;  // padded row
-        if (y >= 2 * (th + 1)) break;
-        float* pe = ((y & 1) ? p10 : p00) + (y / 2) * R;
-        float* po = ((y & 1) ? p11 : p01) + (y / 2) * R;
+        if (y >= y_hi) break;
+        float* pe = ((y & 1) ? p10 : p00) + ((y - y_lo) / 2) * R;
+        float* po = ((y & 1) ? p11 : p01) + ((y - y_lo) / 2) * R;
         // padded column xp = ix + pl goes to pe[xp / 2] (even xp) or po[xp / 2] (odd xp), xp < 2 R
         const float* src = xc + iy * g.w;
         const std::size_t w = std::min(g.w, 2 * R - std::min(2 * R, g.pl));
@@ -242,12 +245,10 @@ inline void transform_input(const geometry& g, const float* x, std::size_t count
         for (std::size_t k = 0; 2 * k < w; ++k) dst_a[base_a + k] = src[2 * k];
         for (std::size_t k = 0; 2 * k + 1 < w; ++k) dst_b[base_b + k] = src[2 * k + 1];
       }
-      float* v[16];
-      for (std::size_t xi = 0; xi < 16; ++xi) v[xi] = V + (xi * g.c + c) * ldv + col0 + s * T;
-      for (std::size_t ty = 0; ty < th; ++ty) {
+      for (std::size_t r = 0; r < rows; ++r) {
         float* vr[16];
-        for (std::size_t xi = 0; xi < 16; ++xi) vr[xi] = v[xi] + ty * tw;
-        const std::size_t r0 = ty * R;
+        for (std::size_t xi = 0; xi < 16; ++xi) vr[xi] = V + (xi * g.c + c) * ldv + s * Tc + r * tw;
+        const std::size_t r0 = r * R;
         detail::for_tiles(tw, [&](auto lane, std::size_t tx) {
           detail::input_tiles<decltype(lane)>(p00 + r0, p01 + r0, p10 + r0, p11 + r0, R, tx, vr);
         });
@@ -255,29 +256,30 @@ inline void transform_input(const geometry& g, const float* x, std::size_t count
     }
 }
 
-/// y (NCHW, cout x g.oh x g.ow per sample, samples s < count) = A^T M A per tile, cropped to the
-/// output, plus bias[o] when bias != nullptr; M[(xi * cout + o) * ldm + col0 + s * g.tiles() + q].
+/// Output rows 2 ty0 .. min(2 ty1, g.oh) of y (NCHW, cout x g.oh x g.ow per sample, samples
+/// s < count) = A^T M A per tile, cropped to the output, plus bias[o] when bias != nullptr;
+/// M[(xi * cout + o) * ldm + s * (ty1 - ty0) * g.tw() + q] (q as in transform_input).
 /// A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]. The tiles' four outputs go to parity planes first (flat,
 /// vectorised), then are interleaved into the output rows. `planes`: g.plane_floats() floats.
-inline void transform_output(const geometry& g, std::size_t cout, const float* M, std::size_t ldm, std::size_t col0,
-                             std::size_t count, const float* bias, float* y, float* planes) {
-  const std::size_t R = g.tw(), T = g.tiles();
+inline void transform_output(const geometry& g, std::size_t cout, const float* M, std::size_t ldm, std::size_t count,
+                             std::size_t ty0, std::size_t ty1, const float* bias, float* y, float* planes) {
+  const std::size_t R = g.tw(), Tc = (ty1 - ty0) * g.tw(), oy_hi = std::min(2 * ty1, g.oh);
   float* __restrict y00 = planes;  // output row 2ty, column 2tx
-  float* __restrict y01 = planes + T;
-  float* __restrict y10 = planes + 2 * T;
-  float* __restrict y11 = planes + 3 * T;
+  float* __restrict y01 = planes + Tc;
+  float* __restrict y10 = planes + 2 * Tc;
+  float* __restrict y11 = planes + 3 * Tc;
   for (std::size_t s = 0; s < count; ++s)
     for (std::size_t o = 0; o < cout; ++o) {
       const float* m[16];
-      for (std::size_t xi = 0; xi < 16; ++xi) m[xi] = M + (xi * cout + o) * ldm + col0 + s * T;
+      for (std::size_t xi = 0; xi < 16; ++xi) m[xi] = M + (xi * cout + o) * ldm + s * Tc;
       const float bo = bias ? bias[o] : 0.0f;
-      detail::for_tiles(T, [&](auto lane, std::size_t q) {
+      detail::for_tiles(Tc, [&](auto lane, std::size_t q) {
         detail::output_tiles<decltype(lane)>(m, q, bo, y00, y01, y10, y11);
       });
       float* yo = y + (s * cout + o) * g.oh * g.ow;
-      for (std::size_t oy = 0; oy < g.oh; ++oy) {
-        const float* __restrict e = ((oy & 1) ? y10 : y00) + (oy / 2) * R;
-        const float* __restrict od = ((oy & 1) ? y11 : y01) + (oy / 2) * R;
+      for (std::size_t oy = 2 * ty0; oy < oy_hi; ++oy) {
+        const float* __restrict e = ((oy & 1) ? y10 : y00) + (oy / 2 - ty0) * R;
+        const float* __restrict od = ((oy & 1) ? y11 : y01) + (oy / 2 - ty0) * R;
         float* __restrict row = yo + oy * g.ow;
         for (std::size_t k = 0; k < g.ow / 2; ++k) {
           row[2 * k] = e[k];
@@ -288,23 +290,23 @@ inline void transform_output(const geometry& g, std::size_t cout, const float* M
     }
 }
 
-/// dM[(xi * cout + o) * ldm + col0 + s * g.tiles() + q] = (A dY A^T)[xi] for the 2x2 tile of dY
-/// (NCHW, cout x g.oh x g.ow per sample; zero beyond the output). The adjoint
-/// of transform_output. `planes`: g.plane_floats() floats.
+/// dM[(xi * cout + o) * ldm + s * (ty1 - ty0) * g.tw() + q] = (A dY A^T)[xi] for the 2x2 tiles of
+/// tile rows ty0 .. ty1 of dY (NCHW, cout x g.oh x g.ow per sample; zero beyond the output). The
+/// adjoint of transform_output. `planes`: g.plane_floats() floats.
 inline void transform_output_gradient(const geometry& g, std::size_t cout, const float* dy, std::size_t count,
-                                      float* dM, std::size_t ldm, std::size_t col0, float* planes) {
-  const std::size_t R = g.tw(), T = g.tiles();
+                                      std::size_t ty0, std::size_t ty1, float* dM, std::size_t ldm, float* planes) {
+  const std::size_t R = g.tw(), Tc = (ty1 - ty0) * g.tw(), oy_hi = std::min(2 * ty1, g.oh);
   float* __restrict d00 = planes;
-  float* __restrict d01 = planes + T;
-  float* __restrict d10 = planes + 2 * T;
-  float* __restrict d11 = planes + 3 * T;
+  float* __restrict d01 = planes + Tc;
+  float* __restrict d10 = planes + 2 * Tc;
+  float* __restrict d11 = planes + 3 * Tc;
   for (std::size_t s = 0; s < count; ++s)
     for (std::size_t o = 0; o < cout; ++o) {
-      std::fill(planes, planes + 4 * T, 0.0f);
+      std::fill(planes, planes + 4 * Tc, 0.0f);
       const float* dyo = dy + (s * cout + o) * g.oh * g.ow;
-      for (std::size_t oy = 0; oy < g.oh; ++oy) {
-        float* __restrict e = ((oy & 1) ? d10 : d00) + (oy / 2) * R;
-        float* __restrict od = ((oy & 1) ? d11 : d01) + (oy / 2) * R;
+      for (std::size_t oy = 2 * ty0; oy < oy_hi; ++oy) {
+        float* __restrict e = ((oy & 1) ? d10 : d00) + (oy / 2 - ty0) * R;
+        float* __restrict od = ((oy & 1) ? d11 : d01) + (oy / 2 - ty0) * R;
         const float* __restrict row = dyo + oy * g.ow;
         for (std::size_t k = 0; k < g.ow / 2; ++k) {
           e[k] = row[2 * k];
@@ -313,51 +315,48 @@ inline void transform_output_gradient(const geometry& g, std::size_t cout, const
         if (g.ow & 1) e[g.ow / 2] = row[g.ow - 1];
       }
       float* m[16];
-      for (std::size_t xi = 0; xi < 16; ++xi) m[xi] = dM + (xi * cout + o) * ldm + col0 + s * T;
-      detail::for_tiles(T, [&](auto lane, std::size_t q) {
+      for (std::size_t xi = 0; xi < 16; ++xi) m[xi] = dM + (xi * cout + o) * ldm + s * Tc;
+      detail::for_tiles(Tc, [&](auto lane, std::size_t q) {
         detail::output_gradient_tiles<decltype(lane)>(d00, d01, d10, d11, q, m);
       });
     }
 }
 
-/// Floats of scratch forward() needs for `count` samples: V, M and the parity planes.
-[[nodiscard]] constexpr std::size_t forward_floats(const geometry& g, std::size_t cout, std::size_t count) noexcept {
-  const std::size_t n = count * g.tiles();
-  return 16 * (g.c + cout) * n + g.plane_floats();
+/// Floats of scratch forward() and weight_gradient() need for `count` samples of `rows` tile rows:
+/// V, M (or dM) and the parity planes.
+[[nodiscard]] constexpr std::size_t block_floats(const geometry& g, std::size_t cout, std::size_t count,
+                                                 std::size_t rows) noexcept {
+  return 16 * (g.c + cout) * count * rows * g.tw() + g.plane_floats();
 }
 
-/// y = conv(x) (+ bias) for `count` samples (NCHW; x: g.c x g.h x g.w, y: cout x g.oh x g.ow per
-/// sample) with pre-transformed filters U (transform_filters); ws: forward_floats(g, cout, count).
+/// Output rows 2 ty0 .. min(2 ty1, g.oh) of y = conv(x) (+ bias) for `count` samples (NCHW; x: g.c x
+/// g.h x g.w, y: cout x g.oh x g.ow per sample) with pre-transformed filters U (transform_filters);
+/// ws: block_floats(g, cout, count, ty1 - ty0).
 inline void forward(const geometry& g, std::size_t cout, const float* U, const float* x, std::size_t count,
-                    const float* bias, float* y, float* ws) {
-  const std::size_t n = count * g.tiles();
+                    std::size_t ty0, std::size_t ty1, const float* bias, float* y, float* ws) {
+  const std::size_t n = count * (ty1 - ty0) * g.tw();
   float* V = ws;
   float* M = V + 16 * g.c * n;
   float* planes = M + 16 * cout * n;
-  transform_input(g, x, count, V, n, 0, planes);
+  transform_input(g, x, count, ty0, ty1, V, n, planes);
   for (std::size_t xi = 0; xi < 16; ++xi)
     gemm(static_cast<Eigen::Index>(cout), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(g.c),
          U + xi * cout * g.c, static_cast<Eigen::Index>(g.c), false, V + xi * g.c * n, static_cast<Eigen::Index>(n),
          false, M + xi * cout * n, static_cast<Eigen::Index>(n), false);
-  transform_output(g, cout, M, n, 0, count, bias, y, planes);
+  transform_output(g, cout, M, n, count, ty0, ty1, bias, y, planes);
 }
 
-/// Floats of scratch weight_gradient() needs for `count` samples: V, dM and the parity planes.
-[[nodiscard]] constexpr std::size_t weight_gradient_floats(const geometry& g, std::size_t cout,
-                                                           std::size_t count) noexcept {
-  return forward_floats(g, cout, count);
-}
-
-/// dU[xi] (cout x g.c) += sum over the tiles of `count` samples of dM[xi] V[xi]^T: the filter
-/// gradient in the transformed domain (accumulate_filter_gradient turns it into dW).
+/// dU[xi] (cout x g.c) += sum over the tiles (rows ty0 .. ty1) of `count` samples of dM[xi] V[xi]^T:
+/// the filter gradient in the transformed domain (accumulate_filter_gradient turns it into dW);
+/// ws: block_floats(g, cout, count, ty1 - ty0).
 inline void weight_gradient(const geometry& g, std::size_t cout, const float* x, const float* dy, std::size_t count,
-                            float* dU, float* ws) {
-  const std::size_t n = count * g.tiles();
+                            std::size_t ty0, std::size_t ty1, float* dU, float* ws) {
+  const std::size_t n = count * (ty1 - ty0) * g.tw();
   float* V = ws;
   float* dM = V + 16 * g.c * n;
   float* planes = dM + 16 * cout * n;
-  transform_input(g, x, count, V, n, 0, planes);
-  transform_output_gradient(g, cout, dy, count, dM, n, 0, planes);
+  transform_input(g, x, count, ty0, ty1, V, n, planes);
+  transform_output_gradient(g, cout, dy, count, ty0, ty1, dM, n, planes);
   for (std::size_t xi = 0; xi < 16; ++xi)
     gemm(static_cast<Eigen::Index>(cout), static_cast<Eigen::Index>(g.c), static_cast<Eigen::Index>(n),
          dM + xi * cout * n, static_cast<Eigen::Index>(n), false, V + xi * g.c * n, static_cast<Eigen::Index>(n), true,
@@ -365,58 +364,76 @@ inline void weight_gradient(const geometry& g, std::size_t cout, const float* x,
 }
 
 /// One 3x3 stride-1 convolution layer by Winograd F(2x2, 3x3): forward, backward-weights and
-/// backward-data over a batch slice, in groups of `group` samples (the GEMMs get >= 512 tile columns;
-/// transformed data of a group <= 1M floats = 4 MiB, unless one sample needs more).
+/// backward-data over a batch slice, in blocks of `group` samples, or, when one sample's transformed
+/// data exceeds the block size, one sample at a time in bands of tile rows (fwd_rows / data_rows).
+/// A block's transformed data (V and M) is at most 256K floats (1 MiB, half of a 2 MiB L2) where the
+/// GEMMs can still have >= 256 columns: measured with bm_train on S2 (one thread, alternating), blocks
+/// of <= 1 MiB were about 15% faster per step than blocks of <= 4 MiB with >= 512 columns.
 /// Shapes: x {c, h, w}, y and dY {f, oh, ow} per sample (NCHW), w [f, c, 3, 3] (the layer's layout).
 struct conv {
-  geometry fwd;          ///< x -> y
-  geometry data;         ///< dY -> dX (backward_data_geometry)
-  std::size_t f = 0;     ///< output channels
-  std::size_t group = 1; ///< samples per group
+  static constexpr std::size_t block_limit = std::size_t{1} << 18;  ///< floats of V + M per block
+  static constexpr std::size_t min_columns = 256;                   ///< GEMM columns per block, at least
+  geometry fwd;               ///< x -> y
+  geometry data;              ///< dY -> dX (backward_data_geometry)
+  std::size_t f = 0;          ///< output channels
+  std::size_t group = 1;      ///< samples per block
+  std::size_t fwd_rows = 0;   ///< tile rows per block of fwd (its th() when group > 1)
+  std::size_t data_rows = 0;  ///< tile rows per block of data
 
   [[nodiscard]] static constexpr conv make(const geometry& g, std::size_t filters) noexcept {
-    conv k{g, backward_data_geometry(g, filters), filters, 1};
+    conv k{g, backward_data_geometry(g, filters), filters, 1, g.th(), 0};
+    k.data_rows = k.data.th();
+    const std::size_t per_tile = 16 * (g.c + filters);
     const std::size_t tiles = std::max(k.fwd.tiles(), k.data.tiles());
     k.group = std::max<std::size_t>(
-        1, std::min<std::size_t>((512 + tiles - 1) / tiles,
-                                 (std::size_t{1} << 20) / std::max<std::size_t>(1, 16 * (g.c + filters) * tiles)));
+        1, std::min((min_columns + tiles - 1) / tiles, block_limit / std::max<std::size_t>(1, per_tile * tiles)));
+    if (k.group == 1) {  // bands of tile rows: as many as the limit allows, at least one
+      k.fwd_rows = std::clamp<std::size_t>(block_limit / (per_tile * k.fwd.tw()), 1, k.fwd.th());
+      k.data_rows = std::clamp<std::size_t>(block_limit / (per_tile * k.data.tw()), 1, k.data.th());
+    }
     return k;
   }
-  /// Scratch floats for a slice of up to `rows` samples: two 16 x f x c filter blocks and one group's
-  /// transformed data.
+  /// Scratch floats for a slice of up to `rows` samples: two 16 x f x c filter blocks and one block.
   [[nodiscard]] constexpr std::size_t workspace_floats(std::size_t rows) const noexcept {
     const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
-    return 2 * 16 * f * fwd.c + std::max(forward_floats(fwd, f, g), forward_floats(data, fwd.c, g));
+    return 2 * 16 * f * fwd.c + std::max(block_floats(fwd, f, g, fwd_rows), block_floats(data, fwd.c, g, data_rows));
   }
   /// y = conv(x) + bias (bias: f floats, or nullptr) for n samples.
   void forward(const float* w, const float* bias, const float* x, std::size_t n, float* y, float* ws) const {
     float* U = ws;
     transform_filters(w, f, fwd.c, false, U);
-    for (std::size_t s = 0; s < n; s += group) {
-      const std::size_t count = std::min(group, n - s);
-      winograd::forward(fwd, f, U, x + s * fwd.c * fwd.h * fwd.w, count, bias, y + s * f * fwd.oh * fwd.ow,
-                        ws + 2 * 16 * f * fwd.c);
-    }
+    each_block(fwd, fwd_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
+      winograd::forward(fwd, f, U, x + s * fwd.c * fwd.h * fwd.w, count, ty0, ty1, bias,
+                        y + s * f * fwd.oh * fwd.ow, ws + 2 * 16 * f * fwd.c);
+    });
   }
   /// dw[f, c, 3, 3] += dL/dw for n samples (the filters only: the bias gradient is a plain sum of dY).
   void backward_weights(const float* x, const float* dy, std::size_t n, float* dw, float* ws) const {
     float* dU = ws + 16 * f * fwd.c;
     std::fill(dU, dU + 16 * f * fwd.c, 0.0f);
-    for (std::size_t s = 0; s < n; s += group) {
-      const std::size_t count = std::min(group, n - s);
-      weight_gradient(fwd, f, x + s * fwd.c * fwd.h * fwd.w, dy + s * f * fwd.oh * fwd.ow, count, dU,
+    each_block(fwd, fwd_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
+      weight_gradient(fwd, f, x + s * fwd.c * fwd.h * fwd.w, dy + s * f * fwd.oh * fwd.ow, count, ty0, ty1, dU,
                       ws + 2 * 16 * f * fwd.c);
-    }
+    });
     accumulate_filter_gradient(dU, f, fwd.c, dw);
   }
   /// dx = dL/dx (overwritten) for n samples.
   void backward_data(const float* w, const float* dy, std::size_t n, float* dx, float* ws) const {
     float* U = ws;
     transform_filters(w, fwd.c, f, true, U);
+    each_block(data, data_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
+      winograd::forward(data, fwd.c, U, dy + s * f * fwd.oh * fwd.ow, count, ty0, ty1, nullptr,
+                        dx + s * fwd.c * fwd.h * fwd.w, ws + 2 * 16 * f * fwd.c);
+    });
+  }
+
+ private:
+  /// fn(first sample, samples, first tile row, end tile row) for every block of n samples.
+  template <class Fn>
+  void each_block(const geometry& g, std::size_t rows, std::size_t n, Fn&& fn) const {
     for (std::size_t s = 0; s < n; s += group) {
       const std::size_t count = std::min(group, n - s);
-      winograd::forward(data, fwd.c, U, dy + s * f * fwd.oh * fwd.ow, count, nullptr,
-                        dx + s * fwd.c * fwd.h * fwd.w, ws + 2 * 16 * f * fwd.c);
+      for (std::size_t ty0 = 0; ty0 < g.th(); ty0 += rows) fn(s, count, ty0, std::min(ty0 + rows, g.th()));
     }
   }
 };
