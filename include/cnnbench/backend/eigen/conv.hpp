@@ -28,13 +28,14 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   static constexpr std::size_t group = std::max<std::size_t>(
       1, std::min<std::size_t>((256 + HW - 1) / HW, (std::size_t{1} << 18) / std::max<std::size_t>(1, CKK * HW)));
 
-  /// The algorithm rule: Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with at least 32 input and
-  /// 32 output channels and outputs of at least 12 x 12; im2col + GEMM for every other layer. Measured
-  /// per layer with bench/bm_layers (one thread, alternating with im2col builds; README, Performance):
-  /// Winograd is faster on every such layer of S2, S3 and S5 (32 x 32: 1.3-2.2x, 16 x 16 and 15 x 15:
-  /// 1.3-1.9x, 13 x 13: 1.1x per train step of the layer) and slower on S1's (7 x 7 outputs, and 16
-  /// input channels at 14 x 14: 1.2-1.6x slower; the 2x2 tiles and the short GEMMs cost more than the
-  /// 2.25x fewer multiplications save).
+  /// The algorithm rule: Winograd F(2x2, 3x3) for the forward pass and dL/dx of 3x3 stride-1
+  /// convolutions with at least 32 input and 32 output channels and outputs of at least 12 x 12; im2col +
+  /// GEMM for every other layer, and for the weight gradients (winograd_weights below). Measured with
+  /// bench/bm_layers at one thread, alternating with the im2col-only build (README, Performance):
+  /// forward and dL/dx 1.3-2.1x faster on every such layer of S2 and S3 (32 x 32, 16 x 16, 15 x 15 and
+  /// 13 x 13 outputs, 32-100 channels); on S1's layers (7 x 7 outputs; 16 input channels at 14 x 14)
+  /// Winograd was 1.2-1.6x slower: the 2x2 tiles waste more of a small output, and GEMMs 16 deep are
+  /// short.
   static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 32 && F >= 32 && Out.h >= 12 && Out.w >= 12;
   /// Weight gradients stay im2col + GEMM on Winograd layers too: Winograd's dL/dw sums transformed
   /// products up to 16x larger than the direct ones (|B^T d B| <= 4 max |d|, |A dY A^T| <= 4 max |dY|)
