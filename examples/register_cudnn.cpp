@@ -10,6 +10,8 @@
 
 #include <string>
 
+// A namespace of its own: examples/CMakeLists.txt compiles a program's files as one translation unit.
+namespace cudnn_registration {
 namespace {
 using namespace cnnbench;
 // The program's protocol family, named by examples/CMakeLists.txt for each program this file joins.
@@ -36,3 +38,4 @@ bench::policy_entry<Net, In> cudnn_entry() {
 
 [[maybe_unused]] const bool registered = bench::policy_registry<Net, In>::add(cudnn_entry());
 }  // namespace
+}  // namespace cudnn_registration

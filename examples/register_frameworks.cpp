@@ -20,6 +20,8 @@
 #include <map>
 #include <string>
 
+// A namespace of its own: examples/CMakeLists.txt compiles a program's files as one translation unit.
+namespace frameworks_registration {
 namespace {
 using namespace cnnbench;
 using Family = CNNBENCH_EXAMPLE_FAMILY;
@@ -100,3 +102,4 @@ bool register_all() {
 }
 const bool registered = register_all();
 }  // namespace
+}  // namespace frameworks_registration

@@ -7,6 +7,8 @@
 #include <cnnbench/bench/protocols.hpp>
 #include <cnnbench/models/published.hpp>
 
+// A namespace of its own: examples/CMakeLists.txt compiles a program's files as one translation unit.
+namespace libtorch_registration {
 namespace {
 using namespace cnnbench;
 // The program's protocol family, named by examples/CMakeLists.txt for each program this file joins.
@@ -29,3 +31,4 @@ bench::policy_entry<Net, In> libtorch_entry() {
 }
 const bool registered = bench::policy_registry<Net, In>::add(libtorch_entry());
 }  // namespace
+}  // namespace libtorch_registration

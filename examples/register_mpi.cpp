@@ -7,7 +7,10 @@
 #include <cnnbench/models/published.hpp>
 #include <cnnbench/mpi/trials.hpp>
 
+// A namespace of its own: examples/CMakeLists.txt compiles a program's files as one translation unit.
+namespace mpi_registration {
 namespace {
 using Family = CNNBENCH_EXAMPLE_FAMILY;
 const bool installed = cnnbench::mpi::install_trials_over_ranks<Family::model::net, Family::model::input>();
 }  // namespace
+}  // namespace mpi_registration

@@ -22,10 +22,12 @@
 #   clang libclang-rt-14-dev     libFuzzer (with ASan/UBSan) for the fuzz targets of tests/fuzz (scripts/fuzz.sh)
 #   python3-pil                  Pillow: the independent reference for the image resize and augmentations in the
 #                                tests (tests/scripts/pillow_image_reference.py)
+#   python3-venv                 the Python frameworks' virtual environments (scripts/frameworks.sh; installed
+#                                here with the rest, in one apt-get run)
 set -euo pipefail
 packages=(g++ cmake ninja-build make libeigen3-dev zlib1g-dev xtensor-dev xtl-dev nlohmann-json3-dev libcli11-dev
           catch2 libbenchmark-dev python3 python3-numpy python3-torch libopenblas0-pthread libtorch-dev dataset-fashion-mnist
-          gnuplot-nox libjpeg62-turbo-dev libstb-dev python3-pil libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
+          gnuplot-nox libjpeg62-turbo-dev libstb-dev python3-pil python3-venv libopenmpi-dev openmpi-bin clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
