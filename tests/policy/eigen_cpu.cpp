@@ -191,7 +191,7 @@ using WinogradNet = Sequential<Conv<32, 3, 1, same>, ReLU, Conv<32, 3, 1, same>,
 constexpr shape winograd_in{3, 12, 12};
 static_assert(backend::eigen::kernel<Conv<32, 3, 1, same>, shape{32, 12, 12}>::use_winograd);
 
-TEST_CASE("Winograd layer in a model: gradients equal finite differences across thread splits; bit-identical reruns", "[policy][winograd]") {
+TEST_CASE("Winograd layer in a model: gradients equal finite differences across thread splits, and bit-identical reruns", "[policy][winograd]") {
   problem<WinogradNet, winograd_in> p(5, 21);
   for (int threads : {1, 2, 3}) {
     INFO("threads " << threads);
