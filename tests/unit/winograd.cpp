@@ -22,45 +22,37 @@ namespace {
 template <class T>
 struct direct {
   std::size_t n, c, h, w, f, oh, ow, pt, pl;
-  void forward(const std::vector<T>& x, const std::vector<T>& wt, std::vector<T>& y) const {
-    y.assign(n * f * oh * ow, T(0));
+  /// fn(output index, input index, weight index) for every tap that lands inside the input, output
+  /// by output (sample, channel, row, column), in a fixed order.
+  template <class Fn>
+  void each_tap(Fn&& fn) const {
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t o = 0; o < f; ++o)
         for (std::size_t oy = 0; oy < oh; ++oy)
-          for (std::size_t ox = 0; ox < ow; ++ox) {
-            T acc = wt[f * c * 9 + o];  // bias after the filters
+          for (std::size_t ox = 0; ox < ow; ++ox)
             for (std::size_t i = 0; i < c; ++i)
               for (std::size_t ky = 0; ky < 3; ++ky)
                 for (std::size_t kx = 0; kx < 3; ++kx) {
                   const std::ptrdiff_t iy = std::ptrdiff_t(oy + ky) - std::ptrdiff_t(pt);
                   const std::ptrdiff_t ix = std::ptrdiff_t(ox + kx) - std::ptrdiff_t(pl);
                   if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(h) || ix >= std::ptrdiff_t(w)) continue;
-                  acc += x[((s * c + i) * h + std::size_t(iy)) * w + std::size_t(ix)] * wt[((o * c + i) * 3 + ky) * 3 + kx];
+                  fn(((s * f + o) * oh + oy) * ow + ox, ((s * c + i) * h + std::size_t(iy)) * w + std::size_t(ix),
+                     ((o * c + i) * 3 + ky) * 3 + kx);
                 }
-            y[((s * f + o) * oh + oy) * ow + ox] = acc;
-          }
+  }
+  void forward(const std::vector<T>& x, const std::vector<T>& wt, std::vector<T>& y) const {
+    y.assign(n * f * oh * ow, T(0));
+    for (std::size_t yi = 0; yi < y.size(); ++yi) y[yi] = wt[f * c * 9 + (yi / (oh * ow)) % f];  // bias
+    each_tap([&](std::size_t yi, std::size_t xi, std::size_t wi) { y[yi] += x[xi] * wt[wi]; });
   }
   void backward(const std::vector<T>& x, const std::vector<T>& wt, const std::vector<T>& dy, std::vector<T>& dx,
                 std::vector<T>& dw) const {
     dx.assign(n * c * h * w, T(0));
     dw.assign(f * c * 9, T(0));
-    for (std::size_t s = 0; s < n; ++s)
-      for (std::size_t o = 0; o < f; ++o)
-        for (std::size_t oy = 0; oy < oh; ++oy)
-          for (std::size_t ox = 0; ox < ow; ++ox) {
-            const T g = dy[((s * f + o) * oh + oy) * ow + ox];
-            for (std::size_t i = 0; i < c; ++i)
-              for (std::size_t ky = 0; ky < 3; ++ky)
-                for (std::size_t kx = 0; kx < 3; ++kx) {
-                  const std::ptrdiff_t iy = std::ptrdiff_t(oy + ky) - std::ptrdiff_t(pt);
-                  const std::ptrdiff_t ix = std::ptrdiff_t(ox + kx) - std::ptrdiff_t(pl);
-                  if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(h) || ix >= std::ptrdiff_t(w)) continue;
-                  const std::size_t xi = ((s * c + i) * h + std::size_t(iy)) * w + std::size_t(ix);
-                  const std::size_t wi = ((o * c + i) * 3 + ky) * 3 + kx;
-                  dx[xi] += g * wt[wi];
-                  dw[wi] += g * x[xi];
-                }
-          }
+    each_tap([&](std::size_t yi, std::size_t xi, std::size_t wi) {
+      dx[xi] += dy[yi] * wt[wi];
+      dw[wi] += dy[yi] * x[xi];
+    });
   }
 };
 

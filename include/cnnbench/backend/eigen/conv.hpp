@@ -30,27 +30,26 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
 
   /// The algorithm rule: Winograd F(2x2, 3x3) for the forward pass and dL/dx of 3x3 stride-1
   /// convolutions with at least 32 input and 32 output channels and outputs of at least 12 x 12; im2col +
-  /// GEMM for every other layer, and for the weight gradients (winograd_weights below). Measured with
+  /// GEMM for every other layer, and for the weight gradients (see below). Measured with
   /// bench/bm_layers at one thread, alternating with the im2col-only build (README, Performance):
   /// forward and dL/dx 1.3-2.1x faster on every such layer of S2 and S3 (32 x 32, 16 x 16, 15 x 15 and
   /// 13 x 13 outputs, 32-100 channels); on S1's layers (7 x 7 outputs; 16 input channels at 14 x 14)
   /// Winograd was 1.2-1.6x slower: the 2x2 tiles waste more of a small output, and GEMMs 16 deep are
   /// short.
   static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 32 && F >= 32 && Out.h >= 12 && Out.w >= 12;
-  /// Weight gradients stay im2col + GEMM on Winograd layers too: Winograd's dL/dw sums transformed
+  /// Weight gradients are im2col + GEMM on Winograd layers too: Winograd's dL/dw sums transformed
   /// products up to 16x larger than the direct ones (|B^T d B| <= 4 max |d|, |A dY A^T| <= 4 max |dY|)
   /// before G^T dU G cancels them, so components near zero carry a larger absolute error; RMSprop,
   /// whose step does not shrink with the gradient, turns that into weight differences: with it on S3's
   /// conv_3 the PyTorch oracle (tests/oracle) measured 1.6e-4 from float64 PyTorch after 3 steps
   /// (bound 1e-4; im2col: 3.0e-5, float32 PyTorch: 3.4e-5). winograd::conv::backward_weights stays
   /// tested (tests/unit/winograd.cpp) for a rule that can prove it keeps the bounds.
-  static constexpr bool winograd_weights = false;
   static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
 
   static constexpr std::size_t workspace_floats(std::size_t rows) {
     const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
     const std::size_t im2col_floats = 2 * CKK * g * HW + F * g * HW;
-    if constexpr (use_winograd) return std::max(wino.workspace_floats(rows), winograd_weights ? 0 : im2col_floats);
+    if constexpr (use_winograd) return std::max(wino.workspace_floats(rows), im2col_floats);
     return im2col_floats;
   }
 
@@ -169,10 +168,6 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
     float* dbias = nullptr;
     if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
     if constexpr (use_winograd) {
-      if constexpr (winograd_weights) {
-        backward_winograd(ctx, x, dy, dx, n, w, dw, dbias);
-        return;
-      }
       backward_im2col(ctx, x, dy, nullptr, n, w, dw, dbias);  // dW and dbias only
       ctx.phase(profile_phase::backward_data);
       if (dx) wino.backward_data(w, dy, n, dx, ctx.workspace);
@@ -221,22 +216,6 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
       std::fill(dx + s * In.size(), dx + (s + g_count) * In.size(), 0.0f);
       col2im(dcol, s, g_count, dx);
     }
-  }
-
-  void backward_winograd(const context& ctx, const float* x, const float* dy, float* dx, std::size_t n,
-                         const float* w, float* dw, float* dbias) {
-    ctx.phase(profile_phase::backward_weights);  // dbias, the transforms, the dU GEMMs, dW
-    if constexpr (L::has_bias)
-      for (std::size_t b = 0; b < n; ++b)
-        for (std::size_t f = 0; f < F; ++f) {
-          const float* d = dy + b * Out.size() + f * HW;
-          float acc = 0;
-          for (std::size_t p = 0; p < HW; ++p) acc += d[p];
-          dbias[f] += acc;
-        }
-    wino.backward_weights(x, dy, n, dw, ctx.workspace);
-    ctx.phase(profile_phase::backward_data);  // rotated filters, the transforms of dY, the dX GEMMs
-    if (dx) wino.backward_data(w, dy, n, dx, ctx.workspace);
   }
 };
 

@@ -21,7 +21,7 @@
 // binary); measured against float64 in tests/unit/winograd.cpp per layer shape of S1-S3 (the
 // README's Correctness section has the figures: relative to the largest value, no larger than direct
 // float32 convolution's). The weight gradient's components near zero are less accurate than direct
-// convolution's (conv.hpp's winograd_weights says why eigen_cpu does not use it). Results do not
+// convolution's (conv.hpp says why eigen_cpu does not use it). Results do not
 // depend on the thread count beyond what the batch split does (each thread transforms its own
 // samples; weight gradients are per-thread partials the runner adds in a fixed order), so reruns are
 // bit-identical.
