@@ -1,11 +1,13 @@
 // cnnbench/backend/eigen/conv.hpp: Conv under exec::eigen_cpu (see kernel.hpp for the kernel interface):
-// Winograd F(2x2, 3x3) (winograd.hpp) for large 3x3 stride-1 layers (the rule: use_winograd), im2col +
-// GEMM (gemm.hpp) over groups of samples for every other layer.
+// forward and dL/dx by Winograd F(2x2, 3x3) (winograd.hpp) for large 3x3 stride-1 layers (the rule:
+// use_winograd), else by im2col + GEMM (gemm.hpp) over groups of samples; dL/dw of stride-1 layers by
+// shifted windows (wgrad.hpp; the rule: use_wgrad), else by im2col + GEMM.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 
 #include "gemm.hpp"
+#include "wgrad.hpp"
 #include "winograd.hpp"
 #include "../../layers/conv.hpp"
 #include "kernel.hpp"
@@ -37,20 +39,33 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   /// Winograd was 1.2-1.6x slower: the 2x2 tiles waste more of a small output, and GEMMs 16 deep are
   /// short.
   static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 32 && F >= 32 && Out.h >= 12 && Out.w >= 12;
-  /// Weight gradients are im2col + GEMM on Winograd layers too: Winograd's dL/dw sums transformed
-  /// products up to 16x larger than the direct ones (|B^T d B| <= 4 max |d|, |A dY A^T| <= 4 max |dY|)
-  /// before G^T dU G cancels them, so components near zero carry a larger absolute error; RMSprop,
-  /// whose step does not shrink with the gradient, turns that into weight differences: with it on S3's
-  /// conv_3 the PyTorch oracle (tests/oracle) measured 1.6e-4 from float64 PyTorch after 3 steps
-  /// (bound 1e-4; im2col: 3.0e-5, float32 PyTorch: 3.4e-5). winograd::conv::backward_weights stays
-  /// tested (tests/unit/winograd.cpp) for a rule that can prove it keeps the bounds.
+  /// Weight gradients never use Winograd: its dL/dw sums transformed products up to 16x larger than the
+  /// direct ones (|B^T d B| <= 4 max |d|, |A dY A^T| <= 4 max |dY|) before G^T dU G cancels them, so
+  /// components near zero carry a larger absolute error; RMSprop, whose step does not shrink with the
+  /// gradient, turns that into weight differences: with it on S3's conv_3 the PyTorch oracle
+  /// (tests/oracle) measured 1.6e-4 from float64 PyTorch after 3 steps (bound 1e-4; im2col: 3.0e-5,
+  /// float32 PyTorch: 3.4e-5). winograd::conv::backward_weights stays tested (tests/unit/winograd.cpp)
+  /// for a rule that can prove it keeps the bounds.
+  static constexpr wgrad::geometry wgeom{In.c, In.h, In.w, F, K, Out.h, Out.w, PT, PL};
+  /// The weight-gradient rule: shifted windows (wgrad.hpp: the same products as direct convolution,
+  /// no im2col) for stride-1 layers with a kernel larger than 1 x 1 whose dot products are at most
+  /// 1.2x the output positions (wgrad's length() = oh * (ow + k - 1) rounded up to the vector width);
+  /// im2col + GEMM for the others (1 x 1 layers' input is already their im2col). Measured with
+  /// bench/bm_layers at one thread, the im2col build alternating (README, Performance): dL/dw 1.3-2.0x
+  /// faster on S2's conv_2 and conv_4 and S3's conv_1 and conv_2 (work 1.06-1.08x the direct
+  /// convolution's), level on S2's conv_3 and S3's conv_3 (1.13-1.14x); slower on S1's conv_3
+  /// (7 x 7 outputs: 1.31x the work) and S3's conv_4 (13 x 13: 1.23x).
+  static constexpr bool use_wgrad = S == 1 && K > 1 && wgeom.length() * 5 <= HW * 6;
   static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
 
   static constexpr std::size_t workspace_floats(std::size_t rows) {
     const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
-    const std::size_t im2col_floats = 2 * CKK * g * HW + F * g * HW;
-    if constexpr (use_winograd) return std::max(wino.workspace_floats(rows), im2col_floats);
-    return im2col_floats;
+    // backward without dL/dw needs no im2col block (col), only dcol and the regrouped dY
+    const std::size_t im2col_floats = (use_wgrad ? 1 : 2) * CKK * g * HW + F * g * HW;
+    std::size_t floats = im2col_floats;
+    if constexpr (use_wgrad) floats = std::max(floats, wgeom.workspace_floats(rows));
+    if constexpr (use_winograd) floats = std::max(floats, wino.workspace_floats(rows));
+    return floats;
   }
 
   // col[r][g * HW + p], r = (c * K + ky) * K + kx: the input patch values under each output position.
@@ -167,44 +182,50 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
                 const float* w, float* dw) {
     float* dbias = nullptr;
     if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
-    if constexpr (use_winograd) {
-      backward_im2col(ctx, x, dy, nullptr, n, w, dw, dbias);  // dW and dbias only
+    if constexpr (use_wgrad) {
+      ctx.phase(profile_phase::backward_weights);
+      wgrad::backward_weights(wgeom, x, dy, n, dw, dbias, ctx.workspace);
       ctx.phase(profile_phase::backward_data);
-      if (dx) wino.backward_data(w, dy, n, dx, ctx.workspace);
+      if (!dx) return;
+      if constexpr (use_winograd) wino.backward_data(w, dy, n, dx, ctx.workspace);
+      else backward_im2col(ctx, x, dy, dx, n, w, nullptr, nullptr);  // dL/dx only
       return;
     }
     backward_im2col(ctx, x, dy, dx, n, w, dw, dbias);
   }
 
  private:
+  // dL/dx (dx not null) and dL/dw, dL/db (dw not null) by im2col + GEMM.
   void backward_im2col(const context& ctx, const float* x, const float* dy, float* dx, std::size_t n, const float* w,
                        float* dw, float* dbias) {
     for (std::size_t s = 0; s < n; s += group) {
-      ctx.phase(profile_phase::backward_weights);  // dY regrouping, dbias, im2col, the dW GEMM
       const std::size_t g_count = std::min(group, n - s);
       const std::size_t ld = g_count * HW;
-      float* col = ctx.workspace;                  // CKK x ld
-      float* dcol = ctx.workspace + CKK * ld;      // CKK x ld
-      float* dyg = ctx.workspace + 2 * CKK * ld;   // F x ld
+      float* dcol = ctx.workspace;                               // CKK x ld
+      float* dyg = ctx.workspace + CKK * ld;                     // F x ld
+      float* col = dw ? ctx.workspace + CKK * ld + F * ld : nullptr;  // CKK x ld
       const float* dyp = dy + s * Out.size();
+      if (dw) ctx.phase(profile_phase::backward_weights);  // dY regrouping, dbias, im2col, the dW GEMM
       if (g_count > 1) {
         for (std::size_t g = 0; g < g_count; ++g)
           for (std::size_t f = 0; f < F; ++f) copy(dy + (s + g) * Out.size() + f * HW, dyg + f * ld + g * HW, HW);
         dyp = dyg;
       }
-      if constexpr (L::has_bias)
-        for (std::size_t f = 0; f < F; ++f) {
-          float acc = 0;
-          for (std::size_t p = 0; p < ld; ++p) acc += dyp[f * ld + p];
-          dbias[f] += acc;
+      if (dw) {
+        if constexpr (L::has_bias)
+          for (std::size_t f = 0; f < F; ++f) {
+            float acc = 0;
+            for (std::size_t p = 0; p < ld; ++p) acc += dyp[f * ld + p];
+            dbias[f] += acc;
+          }
+        const float* colp = x + s * In.size();
+        if (!pointwise || g_count > 1) {
+          im2col(x, s, g_count, col);
+          colp = col;
         }
-      const float* colp = x + s * In.size();
-      if (!pointwise || g_count > 1) {
-        im2col(x, s, g_count, col);
-        colp = col;
+        gemm(F, CKK, ld, dyp, ld, false, colp, ld, true, dw, CKK, true);  // dW += dY * col^T
+        ctx.phase(profile_phase::backward_data);  // the dX GEMM and col2im (and the phase the kernel ends in)
       }
-      gemm(F, CKK, ld, dyp, ld, false, colp, ld, true, dw, CKK, true);  // dW += dY * col^T
-      ctx.phase(profile_phase::backward_data);  // the dX GEMM and col2im (and the phase the kernel ends in)
       if (!dx) continue;
       if constexpr (pointwise) {
         if (g_count == 1) {

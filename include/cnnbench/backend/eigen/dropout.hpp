@@ -1,5 +1,6 @@
 // cnnbench/backend/eigen/dropout.hpp: Dropout under exec::eigen_cpu (see kernel.hpp for the kernel interface).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -16,6 +17,9 @@ struct kernel<Dropout<Rate>, In> {
   using L = Dropout<Rate>;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   /// out[k] = L::keep(r, g + k) ? in[k] * L::scale : 0 for k < count, two elements per 64-bit draw.
+  /// The draws of a block of pairs go to a small buffer first, then the block is masked: two flat
+  /// loops the compiler vectorises (SplitMix64 is multiplies, shifts and xors), 4-5x faster than one
+  /// loop that draws and masks (measured with bench/bm_layers on S2 and S3). Same masks either way.
   static void apply(const rng& r, std::size_t g, const float* in, float* out, std::size_t count) noexcept {
     constexpr std::uint64_t threshold = L::threshold;
     constexpr float scale = L::scale;
@@ -24,10 +28,20 @@ struct kernel<Dropout<Rate>, In> {
       out[0] = L::keep(r, g) ? in[0] * scale : 0.0f;
       k = 1;
     }
-    for (; k + 1 < count; k += 2) {
-      const std::uint64_t bits = r.at((g + k) / 2);
-      out[k] = (bits & 0xffffffffull) >= threshold ? in[k] * scale : 0.0f;
-      out[k + 1] = (bits >> 32) >= threshold ? in[k + 1] * scale : 0.0f;
+    constexpr std::size_t block = 256;  // pairs
+    std::uint32_t u[2 * block];
+    while (k + 1 < count) {
+      const std::size_t pairs = std::min(block, (count - k) / 2);
+      const std::uint64_t first = (g + k) / 2;
+      for (std::size_t j = 0; j < pairs; ++j) {  // low half to element 2j, high half to 2j + 1
+        const std::uint64_t bits = r.at(first + j);
+        u[2 * j] = static_cast<std::uint32_t>(bits);
+        u[2 * j + 1] = static_cast<std::uint32_t>(bits >> 32);
+      }
+      const float* src = in + k;
+      float* dst = out + k;
+      for (std::size_t i = 0; i < 2 * pairs; ++i) dst[i] = u[i] >= threshold ? src[i] * scale : 0.0f;
+      k += 2 * pairs;
     }
     if (k < count) out[k] = L::keep(r, g + k) ? in[k] * scale : 0.0f;
   }

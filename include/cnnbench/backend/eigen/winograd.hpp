@@ -31,6 +31,7 @@
 #include <cstring>
 
 #include "gemm.hpp"
+#include "simd.hpp"
 
 namespace cnnbench::backend::eigen::winograd {
 
@@ -111,18 +112,10 @@ namespace detail {
 // The input transform is written once for a scalar and for a vector of `lanes` consecutive tiles
 // (GCC vector extensions, as wide as the instruction set the build targets): GCC does not
 // auto-vectorise its 16 loads and 16 stores per tile.
-#if defined(__AVX512F__)
-inline constexpr std::size_t lanes = 16;
-#elif defined(__AVX__)
-inline constexpr std::size_t lanes = 8;
-#else
-inline constexpr std::size_t lanes = 4;
-#endif
-/// W consecutive floats as one vector (W = 4, 8 or 16, never wider than the build's vectors).
-template <std::size_t W>
-struct vector_of {
-  typedef float type __attribute__((vector_size(W * sizeof(float))));
-};
+using simd::lanes;
+using simd::vector_of;
+using simd::load;
+using simd::store;
 
 /// Calls fn(v, q) for q = 0 .. count - 1 in steps: full vectors of `lanes` tiles, then one vector
 /// of 8 and one of 4 where they fit, then single floats (v: a value of the vector or float type
@@ -144,17 +137,6 @@ template <class Fn>
     }
   }
   for (; q < count; ++q) fn(0.0f, q);
-}
-
-template <class T>
-[[gnu::always_inline]] inline T load(const float* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <class T>
-[[gnu::always_inline]] inline void store(float* p, const T& v) {
-  std::memcpy(p, &v, sizeof v);
 }
 
 /// v[xi][q ..] = (B^T d B)[xi] for the tiles q .. q + lanes (T = vec) or q (T = float) of the parity

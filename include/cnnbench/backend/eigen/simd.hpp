@@ -1,0 +1,71 @@
+// cnnbench/backend/eigen/simd.hpp: the vector type of exec::eigen_cpu's hand-written loops (the
+// Winograd transforms, the shifted-window weight gradient), as wide as the instruction set the build
+// targets: GCC/Clang vector extensions, no intrinsics except for the fused multiply-add.
+#pragma once
+#include <cstddef>
+#include <cstring>
+
+#if defined(__AVX512F__) || defined(__FMA__)
+#include <immintrin.h>
+#endif
+
+namespace cnnbench::backend::eigen::simd {
+
+/// Floats per vector: 16 with AVX-512, 8 with AVX, else 4 (SSE2, the x86-64 baseline; NEON).
+#if defined(__AVX512F__)
+inline constexpr std::size_t lanes = 16;
+#elif defined(__AVX__)
+inline constexpr std::size_t lanes = 8;
+#else
+inline constexpr std::size_t lanes = 4;
+#endif
+
+/// W consecutive floats as one vector (W = 4, 8 or 16, never wider than the build's vectors).
+template <std::size_t W>
+struct vector_of {
+  typedef float type __attribute__((vector_size(W * sizeof(float))));
+};
+/// The build's widest vector.
+using vec = vector_of<lanes>::type;
+
+/// Unaligned load and store of a vector (or of one float, T = float).
+template <class T>
+[[gnu::always_inline]] inline T load(const float* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class T>
+[[gnu::always_inline]] inline void store(float* p, const T& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+/// a * b + c, one rounding where the target has FMA (explicit: -std=c++20 does not contract a * b + c).
+[[gnu::always_inline]] inline vec fma(vec a, vec b, vec c) {
+#if defined(__AVX512F__)
+  return _mm512_fmadd_ps(a, b, c);
+#elif defined(__FMA__)
+  return _mm256_fmadd_ps(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+/// The sum of v's lanes, by halves (lanes 0..W/2 + lanes W/2..W, and so on): a fixed order.
+template <class T>
+[[gnu::always_inline]] inline float reduce_add(const T& v) {
+  constexpr std::size_t W = sizeof(T) / sizeof(float);
+  if constexpr (W <= 4) {
+    float f[4] = {0, 0, 0, 0};
+    std::memcpy(f, &v, sizeof v);
+    return (f[0] + f[2]) + (f[1] + f[3]);
+  } else {
+    using H = typename vector_of<W / 2>::type;
+    H lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    return reduce_add(H(lo + hi));
+  }
+}
+
+}  // namespace cnnbench::backend::eigen::simd

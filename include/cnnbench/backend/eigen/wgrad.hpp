@@ -1,0 +1,186 @@
+// cnnbench/backend/eigen/wgrad.hpp: the weight gradient of a stride-1 convolution by shifted windows,
+// without im2col: a register-blocked dot-product kernel on the zero-padded input.
+//
+// For a stride-1 k x k correlation with zero padding, pad the input to hp x wp = (oh + k - 1) x
+// (ow + k - 1) per channel (Xp) and write dY on the same row length wp, zero in its columns ow .. wp
+// (dYw). Position p = oy * wp + ox of dYw then meets the input value of tap (ky, kx) at p + ky * wp + kx
+// of Xp's plane, so for every tap the weight gradient is a dot product of two contiguous rows:
+//   dW[f][c][ky][kx] += sum over samples and p of  dYw[f][p] * Xp[c][p + ky * wp + kx]
+// (the zero columns of dYw cancel the products that wrap into the next row). That is a GEMM
+// dW [F x C k k] += dYw [F x L] * B^T where B's rows are shifted windows of Xp: nothing is copied
+// k * k times (im2col writes and the GEMM packs C k k x L floats per sample; here the copies are the
+// input once and dY once). The kernel holds a block of FR x CR dot products in vector registers,
+// each vector summing `lanes` positions, and adds their lanes (simd::reduce_add, a fixed order) into dW
+// once per block of samples. Work: 2 F C k k L FLOPs per sample with L = oh * wp rounded up to the vector
+// width, (wp / ow) times the direct convolution's (S2's 32 x 32 layers: 34/32, S3's 15 x 15: 17/15).
+//
+// Float32 error: each dW element is the same sum of products as direct convolution's, in another
+// order (per-lane partial sums, then pairwise across lanes), so no larger than im2col + GEMM's;
+// measured against float64 in tests/unit/wgrad.cpp. Deterministic: the order depends only on the
+// geometry and the samples the caller passes (a thread's slice), not on timing.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+#include "simd.hpp"
+
+namespace cnnbench::backend::eigen::wgrad {
+
+/// Register block: FR output channels x CR (input channel, tap) rows; FR * CR + FR + 1 vector
+/// registers (32 with AVX-512, 16 with AVX2 and SSE).
+#if defined(__AVX512F__)
+inline constexpr std::size_t FR = 4, CR = 6;
+#else
+inline constexpr std::size_t FR = 2, CR = 6;
+#endif
+
+/// The geometry of one stride-1 k x k correlation: input {c, h, w} per sample, f output channels,
+/// output {oh, ow} (oh = h + pt + pb - k + 1), zero padding pt above and pl left of the input.
+struct geometry {
+  std::size_t c = 0, h = 0, w = 0;  ///< input channels, height, width
+  std::size_t f = 0;                ///< output channels
+  std::size_t k = 0;                ///< kernel height and width
+  std::size_t oh = 0, ow = 0;       ///< output height, width
+  std::size_t pt = 0, pl = 0;       ///< zero padding above and left of the input
+  /// Padded input width and height (the row length of Xp and dYw).
+  [[nodiscard]] constexpr std::size_t wp() const noexcept { return ow + k - 1; }
+  [[nodiscard]] constexpr std::size_t hp() const noexcept { return oh + k - 1; }
+  /// Floats of one channel of Xp.
+  [[nodiscard]] constexpr std::size_t plane() const noexcept { return hp() * wp(); }
+  /// The dot products' length per sample: oh * wp rounded up to the vector width.
+  [[nodiscard]] constexpr std::size_t length() const noexcept {
+    return (oh * wp() + simd::lanes - 1) / simd::lanes * simd::lanes;
+  }
+  /// Rows of dW per output channel: c * k * k.
+  [[nodiscard]] constexpr std::size_t rows() const noexcept { return c * k * k; }
+  /// Floats of Xp and dYw per sample.
+  [[nodiscard]] constexpr std::size_t sample_floats() const noexcept { return f * length() + c * plane(); }
+  /// Samples per block: Xp and dYw of a block within 256K floats (1 MiB, half of a 2 MiB L2), at least 1.
+  [[nodiscard]] constexpr std::size_t group() const noexcept {
+    return std::max<std::size_t>(1, (std::size_t{1} << 18) / std::max<std::size_t>(1, sample_floats()));
+  }
+  /// Positions per pass when one sample is larger than the block budget (else the whole length).
+  [[nodiscard]] constexpr std::size_t segment() const noexcept {
+    if (sample_floats() <= (std::size_t{1} << 18)) return length();
+    const std::size_t s = (std::size_t{1} << 18) / std::max<std::size_t>(1, f + c) / simd::lanes * simd::lanes;
+    return std::clamp<std::size_t>(s, simd::lanes, length());
+  }
+  /// Scratch floats for a slice of `samples` samples: one block of Xp and dYw, plus the k + lanes
+  /// floats the last row's windows read past Xp's end.
+  [[nodiscard]] constexpr std::size_t workspace_floats(std::size_t samples) const noexcept {
+    return std::min(group(), std::max<std::size_t>(samples, 1)) * sample_floats() + k + simd::lanes;
+  }
+};
+
+namespace detail {
+/// dw[i * ldw + j] += sum over s < samples, p < len of a[s * sa + i * lda + p] * b[s * sb + boff[j] + p],
+/// i < R, j < C; len a multiple of simd::lanes.
+template <std::size_t R, std::size_t C>
+[[gnu::noinline]] inline void block(const float* a, std::size_t lda, const float* b, const std::size_t* boff, std::size_t sa,
+                  std::size_t sb, std::size_t samples, std::size_t len, float* dw, std::size_t ldw) {
+  using simd::vec;
+  vec acc[R][C];
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t j = 0; j < C; ++j) acc[i][j] = vec{};
+  for (std::size_t s = 0; s < samples; ++s) {
+    const float* as = a + s * sa;
+    const float* bs[C];
+    for (std::size_t j = 0; j < C; ++j) bs[j] = b + s * sb + boff[j];
+    for (std::size_t p = 0; p < len; p += simd::lanes) {
+      vec av[R];
+      for (std::size_t i = 0; i < R; ++i) av[i] = simd::load<vec>(as + i * lda + p);
+      for (std::size_t j = 0; j < C; ++j) {
+        const vec bv = simd::load<vec>(bs[j] + p);
+        for (std::size_t i = 0; i < R; ++i) acc[i][j] = simd::fma(av[i], bv, acc[i][j]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t j = 0; j < C; ++j) dw[i * ldw + j] += simd::reduce_add(acc[i][j]);
+}
+
+/// block<r, c> for a tail block of r <= R rows and c <= C columns.
+template <std::size_t R, std::size_t C>
+inline void any_block(std::size_t r, std::size_t c, const float* a, std::size_t lda, const float* b,
+                      const std::size_t* boff, std::size_t sa, std::size_t sb, std::size_t samples, std::size_t len,
+                      float* dw, std::size_t ldw) {
+  if constexpr (R > 1)
+    if (r < R) return any_block<R - 1, C>(r, c, a, lda, b, boff, sa, sb, samples, len, dw, ldw);
+  if constexpr (C > 1)
+    if (c < C) return any_block<R, C - 1>(r, c, a, lda, b, boff, sa, sb, samples, len, dw, ldw);
+  block<R, C>(a, lda, b, boff, sa, sb, samples, len, dw, ldw);
+}
+}  // namespace detail
+
+/// Xp and dYw of samples x[0 .. count) (NCHW, x: {c, h, w}, dy: {f, oh, ow} per sample) into `ws`
+/// (layout: Xp of each sample, then dYw of each sample, then the zeroed slack); db[o] += the sum of dY's
+/// channel o (summed in double per sample) when db is not null.
+inline void prepare_block(const geometry& g, const float* x, const float* dy, std::size_t count, float* db,
+                          float* ws) {
+  const std::size_t wp = g.wp(), plane = g.plane(), L = g.length();
+  float* xp = ws;
+  for (std::size_t s = 0; s < count; ++s)
+    for (std::size_t ch = 0; ch < g.c; ++ch) {
+      float* dst = xp + (s * g.c + ch) * plane;
+      const float* src = x + (s * g.c + ch) * g.h * g.w;
+      std::fill(dst, dst + g.pt * wp, 0.0f);
+      for (std::size_t y = 0; y < g.h && g.pt + y < g.hp(); ++y) {
+        float* row = dst + (g.pt + y) * wp;
+        const std::size_t cols = std::min(g.w, wp - g.pl);
+        std::fill(row, row + g.pl, 0.0f);
+        std::copy(src + y * g.w, src + y * g.w + cols, row + g.pl);
+        std::fill(row + g.pl + cols, row + wp, 0.0f);
+      }
+      const std::size_t filled = std::min(g.hp(), g.pt + g.h);
+      std::fill(dst + filled * wp, dst + plane, 0.0f);
+    }
+  float* dyw = xp + count * g.c * plane;
+  std::fill(dyw + count * g.f * L, dyw + count * g.f * L + g.k + simd::lanes, 0.0f);  // the slack
+  for (std::size_t s = 0; s < count; ++s)
+    for (std::size_t o = 0; o < g.f; ++o) {
+      float* dst = dyw + (s * g.f + o) * L;
+      const float* src = dy + (s * g.f + o) * g.oh * g.ow;
+      double sum = 0;  // dL/db: in double, so its error does not grow with oh * ow
+      for (std::size_t y = 0; y < g.oh; ++y) {
+        float* row = dst + y * wp;
+        for (std::size_t q = 0; q < g.ow; ++q) {
+          row[q] = src[y * g.ow + q];
+          sum += src[y * g.ow + q];
+        }
+        std::fill(row + g.ow, row + wp, 0.0f);
+      }
+      std::fill(dst + g.oh * wp, dst + L, 0.0f);
+      if (db) db[o] += static_cast<float>(sum);
+    }
+}
+
+/// dw[o][ch][ky][kx] += dL/dw ([f, c, k, k] row-major) and, when db is not null, db[o] += dL/db over the
+/// n samples x (NCHW {c, h, w} each) with output gradients dy ({f, oh, ow} each). `ws`:
+/// g.workspace_floats(n) floats.
+inline void backward_weights(const geometry& g, const float* x, const float* dy, std::size_t n, float* dw, float* db,
+                             float* ws) {
+  const std::size_t L = g.length(), plane = g.plane(), rows = g.rows(), kk = g.k * g.k;
+  const std::size_t group = g.group(), seg = g.segment();
+  std::size_t boff[CR];
+  for (std::size_t s0 = 0; s0 < n; s0 += group) {
+    const std::size_t count = std::min(group, n - s0);
+    prepare_block(g, x + s0 * g.c * g.h * g.w, dy + s0 * g.f * g.oh * g.ow, count, db, ws);
+    const float* xp = ws;
+    const float* dyw = ws + count * g.c * plane;
+    for (std::size_t p0 = 0; p0 < L; p0 += seg) {
+      const std::size_t len = std::min(seg, L - p0);
+      for (std::size_t r0 = 0; r0 < rows; r0 += CR) {  // B rows: (channel, tap), shifted windows of Xp
+        const std::size_t cr = std::min(CR, rows - r0);
+        for (std::size_t j = 0; j < cr; ++j) {
+          const std::size_t r = r0 + j, ch = r / kk, tap = r % kk;
+          boff[j] = ch * plane + (tap / g.k) * g.wp() + tap % g.k;
+        }
+        for (std::size_t o0 = 0; o0 < g.f; o0 += FR)
+          detail::any_block<FR, CR>(std::min(FR, g.f - o0), cr, dyw + o0 * L + p0, L, xp + p0, boff, g.f * L,
+                                    g.c * plane, count, len, dw + o0 * rows + r0, rows);
+      }
+    }
+  }
+}
+
+}  // namespace cnnbench::backend::eigen::wgrad
