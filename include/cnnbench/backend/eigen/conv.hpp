@@ -51,10 +51,11 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   /// no im2col) for stride-1 layers with a kernel larger than 1 x 1 whose dot products are at most
   /// 1.2x the output positions (wgrad's length() = oh * (ow + k - 1) rounded up to the vector width);
   /// im2col + GEMM for the others (1 x 1 layers' input is already their im2col). Measured with
-  /// bench/bm_layers at one thread, the im2col build alternating (README, Performance): dL/dw 1.3-2.0x
-  /// faster on S2's conv_2 and conv_4 and S3's conv_1 and conv_2 (work 1.06-1.08x the direct
-  /// convolution's), level on S2's conv_3 and S3's conv_3 (1.13-1.14x); slower on S1's conv_3
-  /// (7 x 7 outputs: 1.31x the work) and S3's conv_4 (13 x 13: 1.23x).
+  /// bench/bm_layers at one thread, 3 rounds alternating with the im2col-only build, medians of dL/dw
+  /// per step (README, Performance): 1.2-2.0x faster on S2's conv_1, conv_2 and conv_4 and S3's conv_1
+  /// and conv_2 (1.06-1.08x the direct convolution's work), 0.92-1.09x on S2's conv_3, S3's conv_3 and
+  /// S1's conv_1 and conv_2 (1.08-1.14x), slower on S3's conv_4 (13 x 13 outputs: 1.23x the work,
+  /// 0.95x) and S1's conv_3 (7 x 7: 1.31x, 0.83x), which the rule leaves to im2col.
   static constexpr bool use_wgrad = S == 1 && K > 1 && wgeom.length() * 5 <= HW * 6;
   static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
 
