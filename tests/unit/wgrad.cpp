@@ -90,10 +90,13 @@ void check(const char* name, std::size_t c, std::size_t h, std::size_t w, std::s
 
 TEST_CASE("Shifted-window Conv weight gradient on the published models' shapes and odd ones vs float64 direct convolution",
           "[layers][conv][wgrad]") {
-  // conv.hpp's rule (use_wgrad): shifted windows where the padded rows waste at most 20%.
+  // conv.hpp's rule (use_wgrad): shifted windows where the padded rows waste at most 20% and there are
+  // at least 27 (channel, tap) rows.
   static_assert(be::kernel<Conv<50, 3, 1, padding::same>, shape{50, 32, 32}>::use_wgrad);   // S2's conv_2
   static_assert(be::kernel<Conv<32, 3>, shape{32, 32, 32}>::use_wgrad);                     // S3's conv_2
   static_assert(!be::kernel<Conv<64, 3>, shape{32, 9, 9}>::use_wgrad);                      // S1's conv_3: 7 x 7
+  static_assert(!be::kernel<Conv<16, 3>, shape{1, 30, 30}>::use_wgrad);                     // S1's conv_1: 1 channel
+  static_assert(be::kernel<Conv<32, 3, 1, padding::same>, shape{3, 32, 32}>::use_wgrad);    // S3's conv_1: 27 rows
   static_assert(!be::kernel<Conv<32, 3, 2, padding::same>, shape{16, 32, 32}>::use_wgrad);  // strided
   static_assert(!be::kernel<Conv<32, 1>, shape{16, 32, 32}>::use_wgrad);                    // 1 x 1
   std::printf("| layer | input -> output, kernel | samples | error dw / db | direct float32 dw / db |\n|---|---|---|---|---|\n");
