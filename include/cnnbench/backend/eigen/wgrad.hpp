@@ -17,7 +17,10 @@
 // Float32 error: each dW element is the same sum of products as direct convolution's, in another
 // order (per-lane partial sums, then pairwise across lanes), so no larger than im2col + GEMM's;
 // measured against float64 in tests/unit/wgrad.cpp. Deterministic: the order depends only on the
-// geometry and the samples the caller passes (a thread's slice), not on timing.
+// geometry and the samples the caller passes (a thread's slice), not on timing. Nothing here throws or
+// allocates: the caller passes geometry::workspace_floats(n) floats of scratch (conv.hpp sizes the
+// runner's per-thread workspace with it). Non-finite inputs: a padded column multiplies 0 by the value
+// that wraps in from the next row, so an Inf there gives NaN where direct convolution would give Inf.
 #pragma once
 #include <algorithm>
 #include <cstddef>
