@@ -54,11 +54,11 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   /// bench/bm_layers at one thread, 3 rounds alternating with the im2col-only build, medians of dL/dw
   /// per step (README, Performance): 1.2-2.0x faster on S2's conv_1, conv_2 and conv_4 and S3's conv_1
   /// and conv_2 (1.06-1.08x the direct convolution's work), 0.92-1.09x on S2's conv_3, S3's conv_3 and
-  /// S1's conv_1 and conv_2 (1.08-1.14x), slower on S3's conv_4 (13 x 13 outputs: 1.23x the work,
-  /// 0.95x) and S1's conv_3 (7 x 7: 1.31x, 0.83x), which the rule leaves to im2col. It also asks for
-  /// at least 27 (input channel, tap) rows (3 channels of 3 x 3): with fewer, copying dY to the padded
-  /// rows costs more than its few products save (S1's conv_1, one channel: 1.5 ms against im2col's
-  /// 1.2, 4 alternating rounds).
+  /// S1's conv_2 (1.13-1.14x), slower on S3's conv_4 (13 x 13 outputs: 1.23x the work, 0.95x) and
+  /// S1's conv_3 (7 x 7: 1.31x, 0.83x), which the rule leaves to im2col. It also asks for at least 27
+  /// (input channel, tap) rows (3 channels of 3 x 3): with fewer, copying dY to the padded rows costs
+  /// more than its few products save (S1's conv_1, one channel: 1.5 ms against im2col's 1.2, 4
+  /// alternating rounds).
   static constexpr bool use_wgrad = S == 1 && K > 1 && CKK >= 27 && wgeom.length() * 5 <= HW * 6;
   static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
 
