@@ -7,9 +7,13 @@
 //       momentum, and Adam): the same rows per lane, the same 1/2-scaled partial gradients, summed in
 //       the same order (exec/data_parallel.hpp);
 //   (b) 2 ranks x 1 thread vs 1 rank (data_parallel over a one-rank communicator, = 1 process x 1
-//       thread): the same weights within float32 reduction error: max |w2 - w1| <= 1e-4 * max |w1|
-//       after 20 steps (SGD momentum) and <= 1e-3 * max |w1| (Adam, which turns tiny gradient
-//       differences into full-size steps); the measured distances are printed;
+//       thread): at every one of the 20 steps, from the one-rank run's weights, the 2-rank gradient
+//       equals the 1-rank gradient within float32 reduction error, max |g2 - g1| <= 1e-6 * max |g1|.
+//       The weights after 20 steps are only printed: these trajectories are chaotic (S1 on synthetic
+//       data, SGD lr 0.05 momentum 0.9: a difference of 7e-8 between 1 and 2 threads at step 3 jumps
+//       100x at step 4, a discrete change not traced, then grows ~1.6x per step to 0.85% of max |w|
+//       at step 20, with im2col or shifted-window weight gradients alike), so a bound on them
+//       measured the trajectory, not data_parallel;
 //   (c) uneven shares (batch 63: 31 + 32 samples): the gradient of one step equals eigen_cpu's on
 //       the whole batch within 1e-6 * max |g| (checks the m/n scaling);
 //   (d) a batch of 1 (rank 1's share empty): the same gradient as eigen_cpu, exactly;
@@ -92,27 +96,48 @@ int main() {
   const auto adam = optim::adam::pytorch(1e-3);
 
   // (a), (b), (e) for SGD with momentum and for Adam.
-  auto compare = [&](const char* name, const auto& opt, double bound) {
+  auto compare = [&](const char* name, const auto& opt) {
     const auto two_ranks = train(exec::data_parallel{exec::eigen_cpu{.threads = 1}}, b, opt);
     const auto one_rank = train(exec::data_parallel{exec::eigen_cpu{.threads = 1}, alone}, b, opt);
     const auto two_threads = train(exec::eigen_cpu{.threads = 2}, b, opt);
     const auto one_thread = train(exec::eigen_cpu{.threads = 1}, b, opt);
     expect(one_rank == one_thread, "data_parallel over one rank == eigen_cpu 1 thread, bit for bit");
     expect(two_ranks == two_threads, "2 ranks x 1 thread == 1 process x 2 threads, bit for bit");
-    const double scale = max_abs(one_rank), dist = max_diff(two_ranks, one_rank);
-    expect(dist <= bound * scale, "2 ranks vs 1 rank within the bound");
+    // (b): along the one-rank trajectory, both gradients from the same weights at every step.
+    net_t net(init_scheme::he_uniform, 7);
+    auto one = prepare(exec::data_parallel{exec::eigen_cpu{.threads = 1}, alone}, net);
+    auto two = prepare(exec::data_parallel{exec::eigen_cpu{.threads = 1}}, net);
+    double worst = 0;  // max over steps of max |g2 - g1| / max |g1|
+    for (const auto& hb : b.list) {
+      one.store_to(net);
+      two.load_from(net);
+      const float l2 = two.compute_gradients(hb.x, hb.y, hb.n);
+      const std::vector<float> g2(two.gradients().begin(), two.gradients().end());
+      const float l1 = one.compute_gradients(hb.x, hb.y, hb.n);
+      const std::vector<float> g1(one.gradients().begin(), one.gradients().end());
+      worst = std::max(worst, max_diff(g2, g1) / max_abs(g1));
+      expect(std::fabs(l2 - l1) <= 1e-6f * std::fabs(l1), "2 ranks vs 1 rank: the same loss at every step");
+      one.train_step(hb.x, hb.y, hb.n, opt);
+    }
+    one.store_to(net);
+    expect(std::vector<float>(net.params().begin(), net.params().end()) == one_rank,
+           "the gradient walk follows the one-rank run, bit for bit");
+    expect(worst <= 1e-6, "2 ranks vs 1 rank: gradients within 1e-6 of max |g| at every step");
     std::vector<float> other(two_ranks.size());
     mpi::check(MPI_Sendrecv(two_ranks.data(), static_cast<int>(two_ranks.size()), MPI_FLOAT, 1 - rank, 0, other.data(),
                             static_cast<int>(other.size()), MPI_FLOAT, 1 - rank, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
                "MPI_Sendrecv");
     expect(other == two_ranks, "both ranks hold the same weights");
+    const double scale = max_abs(one_rank), dist = max_diff(two_ranks, one_rank);
     if (rank == 0)
       std::printf("%s, 20 steps of batch 64: 2 ranks vs 1 process x 2 threads: max |dw| = %.3g (bit-identical: %s); "
-                  "2 ranks vs 1 rank: max |dw| = %.3g = %.3g of max |w| = %.3g (bound %.0e)\n",
-                  name, max_diff(two_ranks, two_threads), two_ranks == two_threads ? "yes" : "no", dist, dist / scale, scale, bound);
+                  "2 ranks vs 1 rank: gradients within %.3g of max |g| at every step (bound 1e-06); weights after "
+                  "20 steps (not bounded, chaotic): max |dw| = %.3g = %.3g of max |w| = %.3g\n",
+                  name, max_diff(two_ranks, two_threads), two_ranks == two_threads ? "yes" : "no", worst, dist,
+                  dist / scale, scale);
   };
-  compare("SGD lr 0.05 momentum 0.9", sgd, 1e-4);
-  compare("Adam 1e-3", adam, 1e-3);
+  compare("SGD lr 0.05 momentum 0.9", sgd);
+  compare("Adam 1e-3", adam);
 
   // (c), (d): gradients of uneven and empty shares against eigen_cpu on the whole batch.
   for (std::size_t n : {std::size_t{63}, std::size_t{1}}) {

@@ -19,8 +19,9 @@
 // process: p ranks x 1 thread of eigen_cpu equals 1 rank x p threads bit for bit when p is a power of
 // two and the model has no BatchNorm or Dropout (the same rows per lane, the same scaled-by-1/p
 // partial sums, added in the same order; tests/mpi measure it on S1). Otherwise the sums are grouped
-// differently: the same weights within float32 reduction error (tests/mpi measure 1 rank x 1 thread
-// against 2 ranks x 1 thread on S1 over 20 steps).
+// differently: the same gradients within float32 reduction error (tests/mpi compare 1 rank x 1 thread
+// with 2 ranks x 1 thread on S1 at each of 20 steps, from the same weights); over many steps the
+// trajectories can part further, as any two float32 summation orders do on a chaotic loss surface.
 // BATCHNORM. Statistics per rank, as PyTorch DistributedDataParallel: each rank normalises its share
 // with its share's batch statistics and updates its own running statistics (store_to gives the
 // calling rank's; rank 0's are what DDP keeps, as it broadcasts rank 0's buffers). Synchronised
