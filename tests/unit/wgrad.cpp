@@ -74,32 +74,46 @@ void check(const char* name, std::size_t c, std::size_t h, std::size_t w, std::s
   std::vector<float> ws(g.workspace_floats(n), NAN);  // the kernel must not read what it did not write
   std::vector<float> dw(f * g.rows(), 0.5f), db(f, 0.5f);
   be::wgrad::backward_weights(g, x.data(), dy.data(), n, dw.data(), db.data(), ws.data());
+  std::vector<float> wsc(g.channel_workspace_floats(n), NAN);
+  std::vector<float> dwc(f * g.rows(), 0.5f), dbc(f, 0.5f);
+  be::wgrad::backward_weights_channels(g, x.data(), dy.data(), n, dwc.data(), dbc.data(), wsc.data());
   const double e_dw = rel_error(dw, dw64), e_db = rel_error(db, db64);
+  const double c_dw = rel_error(dwc, dw64), c_db = rel_error(dbc, db64);
   const double n_dw = rel_error(dw32, dw64), n_db = rel_error(db32, db64);
-  std::printf("| %s | %zux%zux%zu -> %zux%zux%zu, %zux%zu | %zu | %.1e / %.1e | %.1e / %.1e |\n", name, c, h, w, f, g.oh,
-              g.ow, k, k, n, e_dw, e_db, n_dw, n_db);
-  INFO(name << ": shifted windows dw " << e_dw << " db " << e_db << "; direct float32 dw " << n_dw << " db " << n_db);
+  std::printf("| %s | %zux%zux%zu -> %zux%zux%zu, %zux%zu | %zu | %.1e / %.1e | %.1e / %.1e | %.1e / %.1e |\n", name, c, h,
+              w, f, g.oh, g.ow, k, k, n, e_dw, e_db, c_dw, c_db, n_dw, n_db);
+  INFO(name << ": shifted windows dw " << e_dw << " db " << e_db << "; channels in lanes dw " << c_dw << " db " << c_db
+            << "; direct float32 dw " << n_dw << " db " << n_db);
   // Bounds: the same products as direct convolution, summed in another order, so its error is that of
-  // float32 summation over n oh ow products: measured 1e-7 to 4e-7 relative to the largest value
+  // float32 summation over n oh ow products: measured 1e-7 to 6e-7 relative to the largest value
   // (direct float32 up to 1e-6); 2e-6 is ~30 ulps of it.
   CHECK(e_dw < 2e-6);
   CHECK(e_db < 2e-6);
+  CHECK(c_dw < 2e-6);
+  CHECK(c_db < 2e-6);
 }
 
 }  // namespace
 
 TEST_CASE("Shifted-window Conv weight gradient on the published models' shapes and odd ones vs float64 direct convolution",
           "[layers][conv][wgrad]") {
-  // conv.hpp's rule (use_wgrad): shifted windows where the padded rows waste at most 20% and there are
-  // at least 27 (channel, tap) rows.
-  static_assert(be::kernel<Conv<50, 3, 1, padding::same>, shape{50, 32, 32}>::use_wgrad);   // S2's conv_2
-  static_assert(be::kernel<Conv<32, 3>, shape{32, 32, 32}>::use_wgrad);                     // S3's conv_2
-  static_assert(!be::kernel<Conv<64, 3>, shape{32, 9, 9}>::use_wgrad);                      // S1's conv_3: 7 x 7
-  static_assert(!be::kernel<Conv<16, 3>, shape{1, 30, 30}>::use_wgrad);                     // S1's conv_1: 1 channel
-  static_assert(be::kernel<Conv<32, 3, 1, padding::same>, shape{3, 32, 32}>::use_wgrad);    // S3's conv_1: 27 rows
-  static_assert(!be::kernel<Conv<32, 3, 2, padding::same>, shape{16, 32, 32}>::use_wgrad);  // strided
-  static_assert(!be::kernel<Conv<32, 1>, shape{16, 32, 32}>::use_wgrad);                    // 1 x 1
-  std::printf("| layer | input -> output, kernel | samples | error dw / db | direct float32 dw / db |\n|---|---|---|---|---|\n");
+  // conv.hpp's rule (dw_method): channels in lanes where the input channels fill whole vectors and
+  // the padded rows would waste more than 10%, else shifted windows where they waste at most 20% and
+  // there are at least 27 (channel, tap) rows, else im2col; never for strided or 1 x 1 layers.
+  using be::wgrad::method;
+  static_assert(be::kernel<Conv<50, 3, 1, padding::same>, shape{50, 32, 32}>::dw_method == method::windows);  // S2 conv_2
+  static_assert(be::kernel<Conv<32, 3>, shape{32, 32, 32}>::dw_method == method::windows);                  // S3 conv_2
+  static_assert(be::kernel<Conv<64, 3, 1, padding::same>, shape{32, 15, 15}>::dw_method == method::channels);  // S3 conv_3
+  static_assert(be::kernel<Conv<32, 3>, shape{16, 16, 16}>::dw_method == method::channels);                 // S1 conv_2
+  static_assert(be::kernel<Conv<64, 3>, shape{64, 15, 15}>::dw_method == method::channels);                 // S3 conv_4
+  static_assert(be::kernel<Conv<64, 3>, shape{32, 9, 9}>::dw_method == method::channels);                   // S1 conv_3
+  static_assert(be::kernel<Conv<16, 3>, shape{1, 30, 30}>::dw_method == method::im2col);                    // S1 conv_1
+  static_assert(be::kernel<Conv<32, 3, 1, padding::same>, shape{3, 32, 32}>::dw_method == method::windows);  // S3 conv_1
+  static_assert(be::kernel<Conv<100, 3, 1, padding::same>, shape{100, 16, 16}>::dw_method ==
+                (be::simd::lanes == 4 ? method::channels : method::windows));                                // S2 conv_4
+  static_assert(be::kernel<Conv<32, 3, 2, padding::same>, shape{16, 32, 32}>::dw_method == method::im2col);  // strided
+  static_assert(be::kernel<Conv<32, 1>, shape{16, 32, 32}>::dw_method == method::im2col);                    // 1 x 1
+  std::printf("| layer | input -> output, kernel | samples | windows: error dw / db | channels: error dw / db | direct float32 dw / db |\n|---|---|---|---|---|---|\n");
   check("S1 conv_1", 1, 30, 30, 16, 3, 0, 0, 0, 0, 4);
   check("S1 conv_2", 16, 16, 16, 32, 3, 0, 0, 0, 0, 4);
   check("S1 conv_3", 32, 9, 9, 64, 3, 0, 0, 0, 0, 4);
@@ -124,6 +138,6 @@ TEST_CASE("Shifted-window Conv weight gradient on the published models' shapes a
   check("same, one row", 4, 1, 4, 3, 3, 1, 1, 1, 1, 200);
   // A sample larger than one block: its positions in two segments.
   constexpr be::wgrad::geometry big{8, 128, 128, 8, 3, 128, 128, 1, 1};
-  static_assert(big.group() == 1 && big.segment() < big.length());
+  static_assert(big.group() == 1 && big.segment() < big.length() && big.channel_group() == 1);
   check("positions in segments", 8, 128, 128, 8, 3, 1, 1, 1, 1, 2);
 }

@@ -1,7 +1,8 @@
 // cnnbench/backend/eigen/conv.hpp: Conv under exec::eigen_cpu (see kernel.hpp for the kernel interface):
 // forward and dL/dx by Winograd F(2x2, 3x3) (winograd.hpp) for large 3x3 stride-1 layers (the rule:
 // use_winograd), else by im2col + GEMM (gemm.hpp) over groups of samples; dL/dw of stride-1 layers by
-// shifted windows (wgrad.hpp; the rule: use_wgrad), else by im2col + GEMM.
+// shifted windows, with positions or input channels in the vector lanes (wgrad.hpp; the rule:
+// dw_method), else by im2col + GEMM.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -47,19 +48,32 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   /// float32 PyTorch: 3.4e-5). winograd::conv::backward_weights stays tested (tests/unit/winograd.cpp)
   /// for a rule that can prove it keeps the bounds.
   static constexpr wgrad::geometry wgeom{In.c, In.h, In.w, F, K, Out.h, Out.w, PT, PL};
-  /// The weight-gradient rule: shifted windows (wgrad.hpp: the same products as direct convolution,
-  /// no im2col) for stride-1 layers with a kernel larger than 1 x 1 whose dot products are at most
-  /// 1.2x the output positions (wgrad's length() = oh * (ow + k - 1) rounded up to the vector width);
-  /// im2col + GEMM for the others (1 x 1 layers' input is already their im2col). Measured with
-  /// bench/bm_layers at one thread, 3 rounds alternating with the im2col-only build, medians of dL/dw
-  /// per step (README, Performance): 1.2-2.0x faster on S2's conv_1, conv_2 and conv_4 and S3's conv_1
-  /// and conv_2 (1.06-1.08x the direct convolution's work), 0.92-1.09x on S2's conv_3, S3's conv_3 and
-  /// S1's conv_2 (1.13-1.14x), slower on S3's conv_4 (13 x 13 outputs: 1.23x the work, 0.95x) and
-  /// S1's conv_3 (7 x 7: 1.31x, 0.83x), which the rule leaves to im2col. It also asks for at least 27
-  /// (input channel, tap) rows (3 channels of 3 x 3): with fewer, copying dY to the padded rows costs
-  /// more than its few products save (S1's conv_1, one channel: 1.5 ms against im2col's 1.2, 4
-  /// alternating rounds).
-  static constexpr bool use_wgrad = S == 1 && K > 1 && CKK >= 27 && wgeom.length() * 5 <= HW * 6;
+  /// The weight-gradient rule (wgrad.hpp's two kernels compute the same products as direct
+  /// convolution, without im2col), for stride-1 layers with a kernel larger than 1 x 1:
+  ///  1. channels in lanes (wgrad::backward_weights_channels) when the input channels fill whole
+  ///     vectors (c a multiple of simd::lanes: 16 with AVX-512) and the shifted windows' padded rows
+  ///     would cost more than 1.1x the output positions (small outputs);
+  ///  2. else shifted windows with positions in lanes (wgrad::backward_weights) when those rows cost at
+  ///     most 1.2x the output positions (wgrad's length() = oh * (ow + k - 1) rounded up to the vector
+  ///     width) and there are at least 27 (input channel, tap) rows;
+  ///  3. else im2col + GEMM (1 x 1 and strided layers too: a 1 x 1 layer's input is its own im2col).
+  /// Measured with bench/bm_layers at one thread, alternating builds, medians of dL/dw per step (README,
+  /// Performance). Shifted windows against im2col: 1.2-2.0x faster on S2's conv_1, conv_2 and conv_4
+  /// and S3's conv_1 and conv_2 (1.06-1.08x the direct convolution's work), 0.92-1.09x at 1.13-1.14x,
+  /// slower on S3's conv_4 (13 x 13 outputs: 1.23x the work, 0.95x) and S1's conv_3 (7 x 7: 1.31x,
+  /// 0.83x). With fewer than 27 rows copying dY to the padded rows costs more than the products save
+  /// (S1's conv_1, one channel: 1.5 ms against im2col's 1.2). Channels in lanes, 5 rounds against the
+  /// build before: S3's conv_3 21.5 -> 16.9 ms, conv_4 31.7 -> 23.1 (was im2col), S1's conv_2 2.9 ->
+  /// 2.1, conv_3 2.4 -> 1.8 (was im2col); on S3's conv_2 (30 x 30, windows' work 1.07x) it was slower
+  /// than shifted windows in the model (33.6 against 28.8 ms, 4 rounds) though level alone, hence the
+  /// 1.1x condition; S2's 50 and 100 channels do not fill 16-float vectors.
+  static constexpr wgrad::method dw_method =
+      S != 1 || K == 1                                             ? wgrad::method::im2col
+      : In.c % simd::lanes == 0 && wgeom.length() * 10 > HW * 11 ? wgrad::method::channels
+      : CKK >= 27 && wgeom.length() * 5 <= HW * 6                  ? wgrad::method::windows
+                                                                   : wgrad::method::im2col;
+  /// dL/dw without im2col (either wgrad.hpp kernel).
+  static constexpr bool use_wgrad = dw_method != wgrad::method::im2col;
   static constexpr winograd::conv wino = winograd::conv::make(winograd::geometry{In.c, In.h, In.w, Out.h, Out.w, PT, PL}, F);
 
   static constexpr std::size_t workspace_floats(std::size_t rows) {
@@ -67,7 +81,8 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
     // backward without dL/dw needs no im2col block (col), only dcol and the regrouped dY
     const std::size_t im2col_floats = (use_wgrad ? 1 : 2) * CKK * g * HW + F * g * HW;
     std::size_t floats = im2col_floats;
-    if constexpr (use_wgrad) floats = std::max(floats, wgeom.workspace_floats(rows));
+    if constexpr (dw_method == wgrad::method::windows) floats = std::max(floats, wgeom.workspace_floats(rows));
+    if constexpr (dw_method == wgrad::method::channels) floats = std::max(floats, wgeom.channel_workspace_floats(rows));
     if constexpr (use_winograd) floats = std::max(floats, wino.workspace_floats(rows));
     return floats;
   }
@@ -188,7 +203,10 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
     if constexpr (L::has_bias) dbias = dw + tensor_offset<L, In>(param_role::bias);
     if constexpr (use_wgrad) {
       ctx.phase(profile_phase::backward_weights);
-      wgrad::backward_weights(wgeom, x, dy, n, dw, dbias, ctx.workspace);
+      if constexpr (dw_method == wgrad::method::channels)
+        wgrad::backward_weights_channels(wgeom, x, dy, n, dw, dbias, ctx.workspace);
+      else
+        wgrad::backward_weights(wgeom, x, dy, n, dw, dbias, ctx.workspace);
       ctx.phase(profile_phase::backward_data);
       if (!dx) return;
       if constexpr (use_winograd) wino.backward_data(w, dy, n, dx, ctx.workspace);

@@ -1,6 +1,13 @@
 // cnnbench/backend/eigen/wgrad.hpp: the weight gradient of a stride-1 convolution by shifted windows,
-// without im2col: a register-blocked dot-product kernel on the zero-padded input.
+// without im2col, on the zero-padded input, by one of two register-blocked kernels:
+//  - positions in the vector lanes (backward_weights, below): dot products of dY rows with windows of
+//    the padded input;
+//  - input channels in the lanes (backward_weights_channels, at the end): the input in blocks of
+//    `lanes` channels (NCHW -> N C/lanes H W lanes, as oneDNN's nChw16c), each dY value broadcast
+//    against the vectors of several taps; no horizontal sums, no padded columns in the work.
+// conv.hpp's rule (dw_method) chooses per layer.
 //
+// POSITIONS IN LANES.
 // For a stride-1 k x k correlation with zero padding, pad the input to hp x wp = (oh + k - 1) x
 // (ow + k - 1) per channel (Xp) and write dY on the same row length wp, zero in its columns ow .. wp
 // (dYw). Position p = oy * wp + ox of dYw then meets the input value of tap (ky, kx) at p + ky * wp + kx
@@ -36,6 +43,23 @@ inline constexpr std::size_t FR = 4, CR = 6;
 #else
 inline constexpr std::size_t FR = 2, CR = 6;
 #endif
+
+/// Register block of the channels-in-lanes kernel (backward_weights_channels): CF output channels x
+/// CT taps, each a vector of `lanes` input channels; CF * CT + CF + 1 vector registers (31 of 32 with
+/// AVX-512: all nine taps of a 3 x 3 kernel for 3 output channels; 15 of 16 with AVX2 and SSE).
+#if defined(__AVX512F__)
+inline constexpr std::size_t CF = 3, CT = 9;
+#else
+inline constexpr std::size_t CF = 2, CT = 6;
+#endif
+/// Positions the channels-in-lanes kernel sums in registers before it adds them to its float partial
+/// sums (bounds the length of a float32 summation chain; about 1% of its loads and stores).
+inline constexpr std::size_t flush_positions = 256;
+
+/// How a Conv kernel computes dL/dw (conv.hpp's rule chooses per layer): im2col + GEMM, shifted
+/// windows with positions in the vector lanes (backward_weights), or with input channels in the lanes
+/// (backward_weights_channels).
+enum class method { im2col, windows, channels };
 
 /// The geometry of one stride-1 k x k correlation: input {c, h, w} per sample, f output channels,
 /// output {oh, ow} (oh = h + pt + pb - k + 1), zero padding pt above and pl left of the input.
@@ -73,6 +97,22 @@ struct geometry {
   /// finite values that meet dYw's zero columns; the slack keeps the buffer's end out of reach.)
   [[nodiscard]] constexpr std::size_t workspace_floats(std::size_t samples) const noexcept {
     return std::min(group(), std::max<std::size_t>(samples, 1)) * sample_floats() + k + simd::lanes;
+  }
+
+  // The channels-in-lanes layout (backward_weights_channels): Xc[block][y][x][lane], the input's
+  // channels in blocks of `lanes` (the last block zero-filled beyond c), zero-padded to hp x wp.
+  /// Channel blocks: c / lanes rounded up.
+  [[nodiscard]] constexpr std::size_t channel_blocks() const noexcept { return (c + simd::lanes - 1) / simd::lanes; }
+  /// Floats of Xc per sample.
+  [[nodiscard]] constexpr std::size_t channel_floats() const noexcept { return channel_blocks() * plane() * simd::lanes; }
+  /// Samples per block of the channels-in-lanes kernel: Xc and dY of a block within 256K floats (1
+  /// MiB), at least 1 (a larger sample is one block: the kernel streams it, nothing is cut).
+  [[nodiscard]] constexpr std::size_t channel_group() const noexcept {
+    return std::max<std::size_t>(1, (std::size_t{1} << 18) / std::max<std::size_t>(1, channel_floats() + f * oh * ow));
+  }
+  /// Scratch floats of backward_weights_channels for a slice of `samples` samples: Xc of one block.
+  [[nodiscard]] constexpr std::size_t channel_workspace_floats(std::size_t samples) const noexcept {
+    return std::min(channel_group(), std::max<std::size_t>(samples, 1)) * channel_floats();
   }
 };
 
@@ -114,6 +154,61 @@ inline void any_block(std::size_t r, std::size_t c, const float* a, std::size_t 
   if constexpr (C > 1)
     if (c < C) return any_block<R, C - 1>(r, c, a, lda, b, boff, sa, sb, samples, len, dw, ldw);
   block<R, C>(a, lda, b, boff, sa, sb, samples, len, dw, ldw);
+}
+
+/// out[(i * C + j) * lanes + l] = sum over s < samples, oy < oh, ox < ow of
+///   dy[s * ss + i * fs + oy * ow + ox] * xc[s * xs + (oy * wp + ox) * lanes + toff[j] + l],
+/// i < R output channels, j < C taps, l < lanes input channels: the channels-in-lanes kernel. Each
+/// position broadcasts R values of dY and loads C vectors of Xc. The registers hold at most
+/// flush_positions positions (whole rows) before they are added to `out`. Not inlined (as block).
+template <std::size_t R, std::size_t C>
+[[gnu::noinline]] inline void channel_block(const float* dy, std::size_t fs, std::size_t ss, const float* xc,
+                                            std::size_t xs, const std::size_t* toff, std::size_t samples,
+                                            std::size_t oh, std::size_t ow, std::size_t wp, float* out) {
+  using simd::vec;
+  constexpr std::size_t W = simd::lanes;
+  vec acc[R][C];
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t j = 0; j < C; ++j) {
+      acc[i][j] = vec{};
+      simd::store(out + (i * C + j) * W, vec{});
+    }
+  std::size_t held = 0;  // positions in acc since the last flush
+  for (std::size_t s = 0; s < samples; ++s)
+    for (std::size_t oy = 0; oy < oh; ++oy) {
+      const float* d = dy + s * ss + oy * ow;
+      const float* xr = xc + s * xs + oy * wp * W;
+      for (std::size_t ox = 0; ox < ow; ++ox) {
+        vec bc[R];
+        for (std::size_t i = 0; i < R; ++i) bc[i] = vec{} + d[i * fs + ox];
+        const float* xp = xr + ox * W;
+        for (std::size_t j = 0; j < C; ++j) {
+          const vec xv = simd::load<vec>(xp + toff[j]);
+          for (std::size_t i = 0; i < R; ++i) acc[i][j] = simd::fma(bc[i], xv, acc[i][j]);
+        }
+      }
+      held += ow;
+      if (held >= flush_positions || (s + 1 == samples && oy + 1 == oh)) {
+        for (std::size_t i = 0; i < R; ++i)
+          for (std::size_t j = 0; j < C; ++j) {
+            simd::store(out + (i * C + j) * W, simd::load<vec>(out + (i * C + j) * W) + acc[i][j]);
+            acc[i][j] = vec{};
+          }
+        held = 0;
+      }
+    }
+}
+
+/// channel_block<r, c> for a tail block of r <= R output channels and c <= C taps.
+template <std::size_t R, std::size_t C>
+inline void any_channel_block(std::size_t r, std::size_t c, const float* dy, std::size_t fs, std::size_t ss,
+                              const float* xc, std::size_t xs, const std::size_t* toff, std::size_t samples,
+                              std::size_t oh, std::size_t ow, std::size_t wp, float* out) {
+  if constexpr (R > 1)
+    if (r < R) return any_channel_block<R - 1, C>(r, c, dy, fs, ss, xc, xs, toff, samples, oh, ow, wp, out);
+  if constexpr (C > 1)
+    if (c < C) return any_channel_block<R, C - 1>(r, c, dy, fs, ss, xc, xs, toff, samples, oh, ow, wp, out);
+  channel_block<R, C>(dy, fs, ss, xc, xs, toff, samples, oh, ow, wp, out);
 }
 }  // namespace detail
 
@@ -183,6 +278,68 @@ inline void backward_weights(const geometry& g, const float* x, const float* dy,
         for (std::size_t o0 = 0; o0 < g.f; o0 += FR)
           detail::any_block<FR, CR>(std::min(FR, g.f - o0), cr, dyw + o0 * L + p0, L, xp + p0, boff, g.f * L,
                                     g.c * plane, count, len, dw + o0 * rows + r0, rows);
+      }
+    }
+  }
+}
+
+/// Xc (geometry's channels-in-lanes layout) of samples x[0 .. count) into xc (count *
+/// g.channel_floats() floats).
+inline void prepare_channels(const geometry& g, const float* x, std::size_t count, float* xc) {
+  constexpr std::size_t W = simd::lanes;
+  const std::size_t wp = g.wp(), per = g.channel_floats();
+  std::fill(xc, xc + count * per, 0.0f);
+  const std::size_t rows = std::min(g.h, g.hp() - std::min(g.hp(), g.pt)), cols = std::min(g.w, wp - std::min(wp, g.pl));
+  for (std::size_t s = 0; s < count; ++s)
+    for (std::size_t ch = 0; ch < g.c; ++ch) {
+      float* dst = xc + s * per + (ch / W) * g.plane() * W + ch % W;
+      const float* src = x + (s * g.c + ch) * g.h * g.w;
+      for (std::size_t y = 0; y < rows; ++y) {
+        float* row = dst + ((g.pt + y) * wp + g.pl) * W;
+        for (std::size_t q = 0; q < cols; ++q) row[q * W] = src[y * g.w + q];
+      }
+    }
+}
+
+/// As backward_weights (dw[o][ch][ky][kx] += dL/dw, db[o] += dL/db when db is not null, over the n
+/// samples), by the channels-in-lanes kernel: the input in channel blocks of `lanes` (Xc), each
+/// position's dY broadcast against CT taps' vectors of Xc, CF output channels at a time. No padded
+/// columns and no rounding of the positions (the work is the direct convolution's), but the last
+/// channel block computes lanes - c % lanes channels it discards. `ws`: g.channel_workspace_floats(n)
+/// floats. dY is read where it is (nothing copied); dL/db is summed in double per sample.
+/// Float32 error: each dW element sums at most flush_positions products (whole rows) in a register,
+/// then adds those partial sums in order: the same products as direct convolution in another order.
+inline void backward_weights_channels(const geometry& g, const float* x, const float* dy, std::size_t n, float* dw,
+                                      float* db, float* ws) {
+  constexpr std::size_t W = simd::lanes;
+  const std::size_t kk = g.k * g.k, rows = g.rows(), hw = g.oh * g.ow, group = g.channel_group();
+  std::size_t toff[CT];
+  alignas(64) float out[CF * CT * W];
+  for (std::size_t s0 = 0; s0 < n; s0 += group) {
+    const std::size_t count = std::min(group, n - s0);
+    prepare_channels(g, x + s0 * g.c * g.h * g.w, count, ws);
+    const float* dys = dy + s0 * g.f * hw;
+    if (db)
+      for (std::size_t s = 0; s < count; ++s)
+        for (std::size_t o = 0; o < g.f; ++o) {
+          double sum = 0;  // in double, as in prepare_block
+          for (std::size_t p = 0; p < hw; ++p) sum += dys[(s * g.f + o) * hw + p];
+          db[o] += static_cast<float>(sum);
+        }
+    for (std::size_t b = 0; b < g.channel_blocks(); ++b) {
+      const std::size_t lanes_used = std::min(W, g.c - b * W);
+      for (std::size_t t0 = 0; t0 < kk; t0 += CT) {
+        const std::size_t tc = std::min(CT, kk - t0);
+        for (std::size_t j = 0; j < tc; ++j) toff[j] = (((t0 + j) / g.k) * g.wp() + (t0 + j) % g.k) * W;
+        for (std::size_t o0 = 0; o0 < g.f; o0 += CF) {
+          const std::size_t fr = std::min(CF, g.f - o0);
+          detail::any_channel_block<CF, CT>(fr, tc, dys + o0 * hw, hw, g.f * hw, ws + b * g.plane() * W,
+                                            g.channel_floats(), toff, count, g.oh, g.ow, g.wp(), out);
+          for (std::size_t i = 0; i < fr; ++i)
+            for (std::size_t j = 0; j < tc; ++j)
+              for (std::size_t l = 0; l < lanes_used; ++l)
+                dw[(o0 + i) * rows + (b * W + l) * kk + t0 + j] += out[(i * tc + j) * W + l];
+        }
       }
     }
   }
