@@ -5,7 +5,10 @@
 //  - input channels in the lanes (backward_weights_channels, at the end): the input in blocks of
 //    `lanes` channels (NCHW -> N C/lanes H W lanes, as oneDNN's nChw16c), each dY value broadcast
 //    against the vectors of several taps; no horizontal sums, no padded columns in the work.
-// conv.hpp's rule (dw_method) chooses per layer.
+// conv.hpp's rule (dw_method) chooses per layer. Both add dL/dw ([f, c, k, k] row-major) and dL/db
+// into the caller's arrays for NCHW x {c, h, w} and dY {f, oh, ow} per sample, neither throws nor
+// allocates (the caller passes workspace_floats(n) or channel_workspace_floats(n) floats), and both
+// are deterministic for a given geometry and slice of samples.
 //
 // POSITIONS IN LANES.
 // For a stride-1 k x k correlation with zero padding, pad the input to hp x wp = (oh + k - 1) x
