@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) (backend/eigen/winograd.hpp) on every 3x3 stride-1 layer shape of S1, S2 and
-// S3 (whether or not conv.hpp's rule picks it there), on small odd shapes over several sample
-// blocks and on a sample split into bands of tile rows: forward, dL/dx and dL/dw against direct convolution loops in double precision (independent
+// S3 (whether or not conv.hpp's rule picks it there), on small odd shapes (bands whose tiles do not
+// fill whole blocks: the blocks' extra lanes must not reach the output) over several sample blocks and
+// on a sample split into bands of tile rows, with a NaN-filled workspace: forward, dL/dx and dL/dw against direct convolution loops in double precision (independent
 // of the algorithm), with the error of the same loops in float32 beside it. Prints the table the
 // README's Performance section quotes (ctest -V).
 #include <cnnbench/backend/eigen/kernels.hpp>
@@ -134,7 +135,9 @@ TEST_CASE("Winograd F(2x2, 3x3) Conv on the published models' shapes: forward an
   check<4, padding::same, shape{2, 6, 3}>("same 6x3", 23);
   check<3, padding::same, shape{4, 1, 4}>("same, one row", 200);
   check<2, padding::valid, shape{1, 3, 3}>("valid, one output", 700);
-  // A sample larger than one block: bands of tile rows (8 + 8 here), odd height and width.
-  static_assert(be::winograd::conv::make(be::winograd::geometry{64, 31, 29, 31, 29, 1, 1}, 64).fwd_rows == 8);
-  check<64, padding::same, shape{64, 31, 29}>("bands of tile rows", 2);
+  // A sample larger than one band (forward and backward-data) and than one weight-gradient block:
+  // bands of tile rows, odd height and width.
+  constexpr auto big = be::winograd::conv::make(be::winograd::geometry{64, 40, 37, 40, 37, 1, 1}, 64);
+  static_assert(big.fwd_rows < big.fwd.th() && big.data_rows < big.data.th() && big.dw_rows < big.fwd.th());
+  check<64, padding::same, shape{64, 40, 37}>("bands of tile rows", 2);
 }

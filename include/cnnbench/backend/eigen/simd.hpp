@@ -1,11 +1,11 @@
 // cnnbench/backend/eigen/simd.hpp: the vector type of exec::eigen_cpu's hand-written loops (the
 // Winograd transforms, the shifted-window weight gradient), as wide as the instruction set the build
-// targets: GCC/Clang vector extensions, no intrinsics except for the fused multiply-add.
+// targets: GCC/Clang vector extensions, no intrinsics except for the fused multiply-add and the broadcast.
 #pragma once
 #include <cstddef>
 #include <cstring>
 
-#if defined(__AVX512F__) || defined(__FMA__)
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
 
@@ -38,6 +38,20 @@ template <class T>
 template <class T>
 [[gnu::always_inline]] inline void store(float* p, const T& v) {
   std::memcpy(p, &v, sizeof v);
+}
+
+/// x in every lane of the build's vector. With AVX-512 or AVX a broadcast load (a load port, not
+/// the FMA ports); `vec{} + x` instead adds 0 to x first (x may be -0) and broadcasts from a register.
+[[gnu::always_inline]] inline vec broadcast(float x) {
+#if defined(__AVX512F__)
+  return _mm512_set1_ps(x);
+#elif defined(__AVX__)
+  return _mm256_set1_ps(x);
+#else
+  vec v;
+  for (std::size_t i = 0; i < lanes; ++i) v[i] = x;
+  return v;
+#endif
 }
 
 /// a * b + c, one rounding where the target has FMA (explicit: -std=c++20 does not contract a * b + c).

@@ -1,6 +1,7 @@
 // cnnbench/backend/eigen/winograd.hpp: 3x3 stride-1 convolution by Winograd's minimal filtering
 // algorithm F(2x2, 3x3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016,
-// arXiv:1509.09308), forward, backward-data and backward-weights, as 16 GEMMs each (gemm.hpp).
+// arXiv:1509.09308): forward and backward-data by blocks of tiles that stay in cache, with a
+// register-blocked kernel for the 16 products (namespace blocked), backward-weights as 16 GEMMs (gemm.hpp).
 //
 // Each 2x2 output tile y of one channel pair is  y = A^T [ (G g G^T) (.) (B^T d B) ] A,  d the 4x4 input
 // patch under the tile (zero outside the image: the layer's padding), g the 3x3 filter, (.) the
@@ -13,9 +14,9 @@
 // channels swapped and padding K - 1 - pad (a "full" correlation); backward-weights differentiates the
 // forward formula: dU[xi] = sum over tiles of dM[xi] V[xi]^T with dM = A dY A^T, and dg = G^T dU G.
 // Multiplications per output: 16/4 = 4 instead of 9 (2.25x fewer) plus the transforms (additions only,
-// and the factors 1/2 of G). All matrices are row-major float32; the transforms are flat loops over
-// all tiles of a sample (see geometry) the compiler vectorises. Geometry is a run-time struct on purpose: one instantiation for
-// every layer shape (compile time), the GEMMs dominate the run time.
+// and the factors 1/2 of G). All matrices are row-major float32; the transforms are vector loops over
+// consecutive tiles (GCC/Clang vector extensions, simd.hpp). Geometry is a run-time struct on purpose:
+// one instantiation for every layer shape (compile time); the products dominate the run time.
 //
 // Float32 error: the transforms add a few roundings per element (coefficients 0, +-1, +-1/2, exact in
 // binary); measured against float64 in tests/unit/winograd.cpp per layer shape of S1-S3 (the
@@ -162,23 +163,6 @@ template <class T>
   store(v[12] + q, T(t30 - t32)); store(v[13] + q, T(t31 + t32)); store(v[14] + q, T(t32 - t31)); store(v[15] + q, T(t31 - t33));
 }
 
-/// y_ab[q ..] = (A^T m A)[a][b] + bias for the tiles q .. (see transform_output).
-template <class T>
-[[gnu::always_inline]] inline void output_tiles(const float* const* m, std::size_t q, float bias, float* y00, float* y01,
-                                                float* y10, float* y11) {
-  T r[16];
-  for (int i = 0; i < 16; ++i) r[i] = load<T>(m[i] + q);
-  // s = m A: columns 0 and 1 of each row i; then A^T s
-  const T a0 = r[0] + r[1] + r[2], b0 = r[1] - r[2] - r[3];
-  const T a1 = r[4] + r[5] + r[6], b1 = r[5] - r[6] - r[7];
-  const T a2 = r[8] + r[9] + r[10], b2 = r[9] - r[10] - r[11];
-  const T a3 = r[12] + r[13] + r[14], b3 = r[13] - r[14] - r[15];
-  store(y00 + q, T(a0 + a1 + a2 + bias));
-  store(y01 + q, T(b0 + b1 + b2 + bias));
-  store(y10 + q, T(a1 - a2 - a3 + bias));
-  store(y11 + q, T(b1 - b2 - b3 + bias));
-}
-
 /// m[xi][q ..] = (A dY A^T)[xi] for the tiles q .. of the dY parity planes (see transform_output_gradient).
 template <class T>
 [[gnu::always_inline]] inline void output_gradient_tiles(const float* d00, const float* d01, const float* d10,
@@ -241,40 +225,6 @@ inline void transform_input(const geometry& g, const float* x, std::size_t count
     }
 }
 
-/// Output rows 2 ty0 .. min(2 ty1, g.oh) of y (NCHW, cout x g.oh x g.ow per sample, samples
-/// s < count) = A^T M A per tile, cropped to the output, plus bias[o] when bias != nullptr;
-/// M[(xi * cout + o) * ldm + s * (ty1 - ty0) * g.tw() + q] (q as in transform_input).
-/// A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]. The tiles' four outputs go to parity planes first (flat,
-/// vectorised), then are interleaved into the output rows. `planes`: g.plane_floats() floats.
-inline void transform_output(const geometry& g, std::size_t cout, const float* M, std::size_t ldm, std::size_t count,
-                             std::size_t ty0, std::size_t ty1, const float* bias, float* y, float* planes) {
-  const std::size_t R = g.tw(), Tc = (ty1 - ty0) * g.tw(), oy_hi = std::min(2 * ty1, g.oh);
-  float* __restrict y00 = planes;  // output row 2ty, column 2tx
-  float* __restrict y01 = planes + Tc;
-  float* __restrict y10 = planes + 2 * Tc;
-  float* __restrict y11 = planes + 3 * Tc;
-  for (std::size_t s = 0; s < count; ++s)
-    for (std::size_t o = 0; o < cout; ++o) {
-      const float* m[16];
-      for (std::size_t xi = 0; xi < 16; ++xi) m[xi] = M + (xi * cout + o) * ldm + s * Tc;
-      const float bo = bias ? bias[o] : 0.0f;
-      detail::for_tiles(Tc, [&](auto lane, std::size_t q) {
-        detail::output_tiles<decltype(lane)>(m, q, bo, y00, y01, y10, y11);
-      });
-      float* yo = y + (s * cout + o) * g.oh * g.ow;
-      for (std::size_t oy = 2 * ty0; oy < oy_hi; ++oy) {
-        const float* __restrict e = ((oy & 1) ? y10 : y00) + (oy / 2 - ty0) * R;
-        const float* __restrict od = ((oy & 1) ? y11 : y01) + (oy / 2 - ty0) * R;
-        float* __restrict row = yo + oy * g.ow;
-        for (std::size_t k = 0; k < g.ow / 2; ++k) {
-          row[2 * k] = e[k];
-          row[2 * k + 1] = od[k];
-        }
-        if (g.ow & 1) row[g.ow - 1] = e[g.ow / 2];
-      }
-    }
-}
-
 /// dM[(xi * cout + o) * ldm + s * (ty1 - ty0) * g.tw() + q] = (A dY A^T)[xi] for the 2x2 tiles of
 /// tile rows ty0 .. ty1 of dY (NCHW, cout x g.oh x g.ow per sample; zero beyond the output). The
 /// adjoint of transform_output. `planes`: g.plane_floats() floats.
@@ -314,23 +264,6 @@ inline void transform_output_gradient(const geometry& g, std::size_t cout, const
   return 16 * (g.c + cout) * count * rows * g.tw() + g.plane_floats();
 }
 
-/// Output rows 2 ty0 .. min(2 ty1, g.oh) of y = conv(x) (+ bias) for `count` samples (NCHW; x: g.c x
-/// g.h x g.w, y: cout x g.oh x g.ow per sample) with pre-transformed filters U (transform_filters);
-/// ws: block_floats(g, cout, count, ty1 - ty0).
-inline void forward(const geometry& g, std::size_t cout, const float* U, const float* x, std::size_t count,
-                    std::size_t ty0, std::size_t ty1, const float* bias, float* y, float* ws) {
-  const std::size_t n = count * (ty1 - ty0) * g.tw();
-  float* V = ws;
-  float* M = V + 16 * g.c * n;
-  float* planes = M + 16 * cout * n;
-  transform_input(g, x, count, ty0, ty1, V, n, planes);
-  for (std::size_t xi = 0; xi < 16; ++xi)
-    gemm(static_cast<Eigen::Index>(cout), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(g.c),
-         U + xi * cout * g.c, static_cast<Eigen::Index>(g.c), false, V + xi * g.c * n, static_cast<Eigen::Index>(n),
-         false, M + xi * cout * n, static_cast<Eigen::Index>(n), false);
-  transform_output(g, cout, M, n, count, ty0, ty1, bias, y, planes);
-}
-
 /// dU[xi] (cout x g.c) += sum over the tiles (rows ty0 .. ty1) of `count` samples of dM[xi] V[xi]^T:
 /// the filter gradient in the transformed domain (accumulate_filter_gradient turns it into dW);
 /// ws: block_floats(g, cout, count, ty1 - ty0).
@@ -348,79 +281,346 @@ inline void weight_gradient(const geometry& g, std::size_t cout, const float* x,
          dU + xi * cout * g.c, static_cast<Eigen::Index>(g.c), true);
 }
 
-/// One 3x3 stride-1 convolution layer by Winograd F(2x2, 3x3): forward, backward-weights and
-/// backward-data over a batch slice, in blocks of `group` samples, or, when one sample's transformed
-/// data exceeds the block size, one sample at a time in bands of tile rows (fwd_rows / data_rows).
-/// A block's transformed data (V and M) is at most 256K floats (1 MiB, half of a 2 MiB L2) where the
-/// GEMMs can still have >= 256 columns: measured with bm_train on S2 (one thread, alternating), blocks
-/// of <= 1 MiB were about 15% faster per step than blocks of <= 4 MiB with >= 512 columns.
+/// Forward and backward-data by blocks of tiles that stay in cache (conv::forward, conv::backward_data).
+///
+/// Computing all 16 products V[xi] (C x tiles) and M[xi] (F x tiles) of a whole block with a GEMM
+/// writes and reads both through the L2 cache, 4x the input and 4x the output (this machine stores
+/// to L2 at 20-30 GB/s): the transforms took 30-45% of the layer's time. Here, per sample and band
+/// of tile rows:
+///  1. fill_planes: the padded input rows of the band, every channel, as 8 planes with one float per
+///     tile: plane (a, b, sh)[r * tw + k] = padded[2 (ty0 + r) + a][2 k + b + 2 sh] (row parity a,
+///     column parity b, shifted sh columns pairs), so that the 16 values of tile q (r = q / tw, k = q %
+///     tw) are at the same flat index q (+ tw for the patch's rows 2 and 3) of the 8 planes, and a
+///     vector of consecutive tiles runs over tile rows without gaps;
+///  2. for each block of `tiles_per_block` (2 vectors) consecutive tiles: the input transform of every
+///     channel into V[xi][c][t] (16 x C x 2 vectors), then for each group of `rows_per_block` output
+///     channels the 16 products M[xi] = U[xi] V[xi] in registers (gemm_block: rows x 2 vectors of
+///     accumulators, U broadcast, V streamed) and at once the output transform of those channels into
+///     4 output planes (one per position in the 2x2 tile);
+///  3. write_output: the 4 planes interleaved into the output rows.
+/// A block's last vector may run past the band's tiles: those lanes read the planes' slack (zeroed)
+/// and write columns of V, M and the output planes that are never read. Each output is the same
+/// arithmetic as the GEMM formulation (the sums over input channels in channel order), so the error
+/// is the same (tests/unit/winograd.cpp). Measured against the GEMM formulation (one thread, S2/S3
+/// layer shapes, alternating, medians): README, Performance.
+namespace blocked {
+using simd::lanes;
+using simd::load;
+using simd::store;
+using simd::vec;
+
+/// Tiles per block: two vectors.
+inline constexpr std::size_t tiles_per_block = 2 * lanes;
+/// Output channels per register block: rows_per_block x 2 vectors of accumulators (24 of AVX-512's
+/// 32 registers; 12 of AVX2's or SSE's 16).
+#if defined(__AVX512F__)
+inline constexpr std::size_t rows_per_block = 12;
+#else
+inline constexpr std::size_t rows_per_block = 6;
+#endif
+
+/// Floats from one V[xi] to the next: C x tiles_per_block plus one cache line (16 rows 4 KiB apart
+/// would share one L1 set).
+[[nodiscard]] constexpr std::size_t v_stride(std::size_t c) noexcept { return c * tiles_per_block + 16; }
+
+/// The layout of one band of `rows` tile rows of geometry g with `cout` output channels.
+struct band {
+  std::size_t rows = 0;   ///< tile rows
+  std::size_t tiles = 0;  ///< rows x tw
+  std::size_t ps = 0;     ///< floats per input plane: (rows + 1) x tw, a vector of slack, off 4 KiB multiples
+  std::size_t os = 0;     ///< floats per output plane: tiles + a block of slack, off 4 KiB multiples
+  [[nodiscard]] static constexpr band make(const geometry& g, std::size_t rows) noexcept {
+    band b{rows, rows * g.tw(), (rows + 1) * g.tw() + lanes, rows * g.tw() + tiles_per_block};
+    if (b.ps % 64 == 0) b.ps += 16;  // channels' planes a multiple of 4 KiB apart share L1 sets
+    if (b.os % 64 == 0) b.os += 16;
+    return b;
+  }
+  /// Floats of fill_planes' row buffer.
+  [[nodiscard]] static constexpr std::size_t row_floats(const geometry& g) noexcept {
+    return 4 * (g.tw() / lanes + 2) * lanes;
+  }
+  /// Floats of scratch for one band: the input planes (+ zeroed tail), V, one register block's M,
+  /// the output planes and the row buffer.
+  [[nodiscard]] static constexpr std::size_t floats(const geometry& g, std::size_t cout, std::size_t rows) noexcept {
+    const band b = make(g, rows);
+    return 8 * g.c * b.ps + tiles_per_block + 16 * v_stride(g.c) + 16 * rows_per_block * tiles_per_block +
+           4 * cout * b.os + row_floats(g);
+  }
+  /// Tile rows per band: all of them if the band's scratch is at most `limit` floats, else halved
+  /// until it is (or one row).
+  [[nodiscard]] static constexpr std::size_t rows_for(const geometry& g, std::size_t cout, std::size_t limit) noexcept {
+    std::size_t r = std::max<std::size_t>(g.th(), 1);
+    while (r > 1 && floats(g, cout, r) > limit) r = (r + 1) / 2;
+    return r;
+  }
+};
+
+/// The 8 planes of every channel of one sample x for the band's tile rows ty0 ..; rowbuf:
+/// band::row_floats(g) floats. Plane rows are written with whole vectors (the overrun lands in the
+/// next row, written after, or in the slack).
+inline void fill_planes(const geometry& g, const band& bd, const float* x, std::size_t ty0, float* in, float* rowbuf) {
+  const std::size_t tw = g.tw(), chunks = tw / lanes + 1;  // chunks x lanes plane columns cover tw + 1
+  float* even = rowbuf;                // padded columns 0, 2, 4, ..
+  float* odd = even + chunks * lanes;  // padded columns 1, 3, 5, ..
+  float* row = odd + chunks * lanes;   // the padded row (2 chunks x lanes floats; zero where no input)
+  std::fill(row, row + 2 * chunks * lanes, 0.0f);
+  const std::size_t n = std::min(g.w, 2 * chunks * lanes - std::min(2 * chunks * lanes, g.pl));
+  const std::size_t used = (bd.rows + 1) * tw;
+  for (std::size_t c = 0; c < g.c; ++c) {
+    const float* xc = x + c * g.h * g.w;
+    float* pc = in + c * 8 * bd.ps;
+    for (std::size_t p = 0; p < 8; ++p) std::fill(pc + p * bd.ps + used, pc + (p + 1) * bd.ps, 0.0f);
+    for (std::size_t yy = 0; yy < 2 * bd.rows + 2; ++yy) {
+      const std::size_t y = 2 * ty0 + yy;  // padded row
+      float* base = pc + (yy & 1) * 4 * bd.ps + (yy >> 1) * tw;
+      if (y < g.pt || y - g.pt >= g.h) {
+        for (std::size_t p = 0; p < 4; ++p)
+          for (std::size_t k0 = 0; k0 < tw; k0 += lanes) store(base + p * bd.ps + k0, vec{});
+        continue;
+      }
+      std::memcpy(row + g.pl, xc + (y - g.pt) * g.w, n * sizeof(float));
+      for (std::size_t k0 = 0; k0 < chunks * lanes; k0 += lanes)
+#pragma GCC unroll 16
+        for (std::size_t k = 0; k < lanes; ++k) {
+          even[k0 + k] = row[2 * (k0 + k)];
+          odd[k0 + k] = row[2 * (k0 + k) + 1];
+        }
+      for (std::size_t k0 = 0; k0 < tw; k0 += lanes) {
+        store(base + k0, load<vec>(even + k0));                 // b 0, sh 0
+        store(base + bd.ps + k0, load<vec>(even + k0 + 1));     // b 0, sh 1
+        store(base + 2 * bd.ps + k0, load<vec>(odd + k0));      // b 1, sh 0
+        store(base + 3 * bd.ps + k0, load<vec>(odd + k0 + 1));  // b 1, sh 1
+      }
+    }
+  }
+}
+
+/// v[xi][o ..] = (B^T d B)[xi] for the `lanes` tiles q .. of one channel's planes p (stride ps).
+[[gnu::always_inline]] inline void input_vector(const float* p, std::size_t ps, std::size_t tw, std::size_t q,
+                                                float* const* v, std::size_t o) {
+  // plane (a, b, sh) is p + ((a * 2 + b) * 2 + sh) * ps; the patch's rows 2 and 3 are one tile row down (+ tw)
+  const float *P00 = p + q, *S00 = p + ps + q, *P01 = p + 2 * ps + q, *S01 = p + 3 * ps + q;
+  const float *P10 = p + 4 * ps + q, *S10 = p + 5 * ps + q, *P11 = p + 6 * ps + q, *S11 = p + 7 * ps + q;
+  const vec d00 = load<vec>(P00), d01 = load<vec>(P01), d02 = load<vec>(S00), d03 = load<vec>(S01);
+  const vec d10 = load<vec>(P10), d11 = load<vec>(P11), d12 = load<vec>(S10), d13 = load<vec>(S11);
+  const vec d20 = load<vec>(P00 + tw), d21 = load<vec>(P01 + tw), d22 = load<vec>(S00 + tw), d23 = load<vec>(S01 + tw);
+  const vec d30 = load<vec>(P10 + tw), d31 = load<vec>(P11 + tw), d32 = load<vec>(S10 + tw), d33 = load<vec>(S11 + tw);
+  // t = B^T d (down the columns), then v = t B (along the rows): as detail::input_tiles
+  const vec t00 = d00 - d20, t01 = d01 - d21, t02 = d02 - d22, t03 = d03 - d23;
+  const vec t10 = d10 + d20, t11 = d11 + d21, t12 = d12 + d22, t13 = d13 + d23;
+  const vec t20 = d20 - d10, t21 = d21 - d11, t22 = d22 - d12, t23 = d23 - d13;
+  const vec t30 = d10 - d30, t31 = d11 - d31, t32 = d12 - d32, t33 = d13 - d33;
+  store(v[0] + o, vec(t00 - t02)); store(v[1] + o, vec(t01 + t02)); store(v[2] + o, vec(t02 - t01)); store(v[3] + o, vec(t01 - t03));
+  store(v[4] + o, vec(t10 - t12)); store(v[5] + o, vec(t11 + t12)); store(v[6] + o, vec(t12 - t11)); store(v[7] + o, vec(t11 - t13));
+  store(v[8] + o, vec(t20 - t22)); store(v[9] + o, vec(t21 + t22)); store(v[10] + o, vec(t22 - t21)); store(v[11] + o, vec(t21 - t23));
+  store(v[12] + o, vec(t30 - t32)); store(v[13] + o, vec(t31 + t32)); store(v[14] + o, vec(t32 - t31)); store(v[15] + o, vec(t31 - t33));
+}
+
+/// Floats of pack_filters' output for cout x cin filters.
+[[nodiscard]] constexpr std::size_t packed_floats(std::size_t cout, std::size_t cin) noexcept {
+  return 16 * ((cout + rows_per_block - 1) / rows_per_block) * rows_per_block * cin;
+}
+/// Up[((xi * blocks + ob) * cin + i) * rows_per_block + r] = U[(xi * cout + ob * rows_per_block + r) * cin + i]
+/// (zero past cout): a register block's filters for one input channel are contiguous.
+inline void pack_filters(const float* U, std::size_t cout, std::size_t cin, float* Up) {
+  const std::size_t blocks = (cout + rows_per_block - 1) / rows_per_block;
+  for (std::size_t xi = 0; xi < 16; ++xi)
+    for (std::size_t ob = 0; ob < blocks; ++ob)
+      for (std::size_t i = 0; i < cin; ++i)
+        for (std::size_t r = 0; r < rows_per_block; ++r) {
+          const std::size_t o = ob * rows_per_block + r;
+          Up[((xi * blocks + ob) * cin + i) * rows_per_block + r] = o < cout ? U[(xi * cout + o) * cin + i] : 0.0f;
+        }
+}
+
+/// M[(xi * rows_per_block + r) * tiles_per_block ..] = sum over i < c of U[xi][ob * rows_per_block + r][i]
+/// V[xi][i][..], r < RR, for the 16 xi (Up: pack_filters with `blocks` register blocks; V: v_stride(c)).
+template <std::size_t RR>
+inline void gemm_block(const float* __restrict Up, std::size_t blocks, std::size_t c, std::size_t ob,
+                       const float* __restrict V, float* __restrict M) {
+  constexpr std::size_t T = tiles_per_block;
+  for (std::size_t xi = 0; xi < 16; ++xi) {
+    vec acc0[RR], acc1[RR];
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RR; ++r) acc0[r] = acc1[r] = vec{};
+    const float* u = Up + (xi * blocks + ob) * c * rows_per_block;
+    const float* v = V + xi * v_stride(c);
+    for (std::size_t i = 0; i < c; ++i) {
+      const vec b0 = load<vec>(v + i * T), b1 = load<vec>(v + i * T + lanes);
+#pragma GCC unroll 16
+      for (std::size_t r = 0; r < RR; ++r) {
+        const vec s = simd::broadcast(u[i * rows_per_block + r]);
+        acc0[r] = simd::fma(s, b0, acc0[r]);
+        acc1[r] = simd::fma(s, b1, acc1[r]);
+      }
+    }
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < RR; ++r) {
+      store(M + (xi * rows_per_block + r) * T, acc0[r]);
+      store(M + (xi * rows_per_block + r) * T + lanes, acc1[r]);
+    }
+  }
+}
+/// gemm_block<rr> for a run-time rr <= RR (the last register block may be partial).
+template <std::size_t RR = rows_per_block>
+inline void gemm_rows(std::size_t rr, const float* Up, std::size_t blocks, std::size_t c, std::size_t ob, const float* V,
+                      float* M) {
+  if constexpr (RR > 0) {
+    if (rr == RR) return gemm_block<RR>(Up, blocks, c, ob, V, M);
+    return gemm_rows<RR - 1>(rr, Up, blocks, c, ob, V, M);
+  }
+}
+
+/// out[((o0 + r) * 4 + a * 2 + b) * os + t0 ..] = (A^T m A)[a][b] + bias[o0 + r] (bias may be null) for
+/// r < rr and the block's tiles, m from M (gemm_block's layout).
+inline void output_block(const float* M, std::size_t rr, std::size_t o0, const float* bias, float* out, std::size_t os,
+                         std::size_t t0) {
+  constexpr std::size_t T = tiles_per_block;
+  for (std::size_t r = 0; r < rr; ++r) {
+    const float bo = bias ? bias[o0 + r] : 0.0f;
+    float* y = out + (o0 + r) * 4 * os + t0;
+    for (std::size_t h = 0; h < T; h += lanes) {
+      vec m[16];
+      for (std::size_t i = 0; i < 16; ++i) m[i] = load<vec>(M + (i * rows_per_block + r) * T + h);
+      // s = m A: columns 0 and 1 of each row i; then A^T s (as transform_filters' adjoint, A^T = [[1, 1, 1, 0], [0, 1, -1, -1]])
+      const vec a0 = m[0] + m[1] + m[2], b0 = m[1] - m[2] - m[3];
+      const vec a1 = m[4] + m[5] + m[6], b1 = m[5] - m[6] - m[7];
+      const vec a2 = m[8] + m[9] + m[10], b2 = m[9] - m[10] - m[11];
+      const vec a3 = m[12] + m[13] + m[14], b3 = m[13] - m[14] - m[15];
+      store(y + h, vec(a0 + a1 + a2 + bo));
+      store(y + os + h, vec(b0 + b1 + b2 + bo));
+      store(y + 2 * os + h, vec(a1 - a2 - a3 + bo));
+      store(y + 3 * os + h, vec(b1 - b2 - b3 + bo));
+    }
+  }
+}
+
+/// Output rows 2 ty0 .. of one sample y (cout x oh x ow) from the band's output planes.
+inline void write_output(const geometry& g, const band& bd, std::size_t cout, std::size_t ty0, const float* out, float* y) {
+  const std::size_t tw = g.tw(), oy_hi = std::min(2 * (ty0 + bd.rows), g.oh);
+  for (std::size_t o = 0; o < cout; ++o) {
+    float* yo = y + o * g.oh * g.ow;
+    for (std::size_t oy = 2 * ty0; oy < oy_hi; ++oy) {
+      const std::size_t a = oy & 1, r = oy / 2 - ty0;
+      const float* __restrict e = out + (o * 4 + a * 2) * bd.os + r * tw;
+      const float* __restrict od = out + (o * 4 + a * 2 + 1) * bd.os + r * tw;
+      float* __restrict row = yo + oy * g.ow;
+      for (std::size_t k = 0; k < g.ow / 2; ++k) {
+        row[2 * k] = e[k];
+        row[2 * k + 1] = od[k];
+      }
+      if (g.ow & 1) row[g.ow - 1] = e[g.ow / 2];
+    }
+  }
+}
+
+/// Output rows 2 ty0 .. 2 (ty0 + rows) (cropped) of one sample y = conv(x) + bias, with packed
+/// filters Up (pack_filters of transform_filters' U); ws: band::floats(g, cout, rows).
+inline void run_band(const geometry& g, std::size_t cout, const float* Up, const float* x, std::size_t ty0,
+                     std::size_t rows, const float* bias, float* y, float* ws) {
+  constexpr std::size_t T = tiles_per_block;
+  const band bd = band::make(g, rows);
+  float* in = ws;
+  float* V = in + 8 * g.c * bd.ps + T;
+  float* M = V + 16 * v_stride(g.c);
+  float* out = M + 16 * rows_per_block * T;
+  float* rowbuf = out + 4 * cout * bd.os;
+  std::fill(in + 8 * g.c * bd.ps, V, 0.0f);  // the last plane's loads may run T floats past it
+  fill_planes(g, bd, x, ty0, in, rowbuf);
+  const std::size_t tw = g.tw(), blocks = (cout + rows_per_block - 1) / rows_per_block;
+  for (std::size_t t0 = 0; t0 < bd.tiles; t0 += T) {
+    for (std::size_t ch = 0; ch < g.c; ++ch) {
+      float* v[16];
+      for (std::size_t xi = 0; xi < 16; ++xi) v[xi] = V + xi * v_stride(g.c) + ch * T;
+      const float* p = in + ch * 8 * bd.ps;
+      for (std::size_t h = 0; h < T; h += lanes) input_vector(p, bd.ps, tw, t0 + h, v, h);
+    }
+    for (std::size_t ob = 0; ob < blocks; ++ob) {
+      const std::size_t o0 = ob * rows_per_block, rr = std::min(rows_per_block, cout - o0);
+      gemm_rows(rr, Up, blocks, g.c, ob, V, M);
+      output_block(M, rr, o0, bias, out, bd.os, t0);
+    }
+  }
+  write_output(g, bd, cout, ty0, out, y);
+}
+}  // namespace blocked
+
+
+/// One 3x3 stride-1 convolution layer by Winograd F(2x2, 3x3). Forward and backward-data one sample
+/// at a time, by bands of tile rows and blocks of tiles that stay in cache (namespace blocked);
+/// backward-weights (tested, not used by eigen_cpu: conv.hpp says why) in blocks of `group` samples,
+/// or of dw_rows tile rows of one sample, of 16 GEMMs (gemm.hpp). A band's scratch is at most
+/// band_limit floats (1 MiB, half of a 2 MiB L2); a weight-gradient block's transformed data (V and dM)
+/// at most 256K floats where the GEMMs can still have >= 256 columns (measured with bm_train on S2 for
+/// the forward pass when it used GEMMs: blocks of <= 1 MiB were about 15% faster per step than blocks
+/// of <= 4 MiB with >= 512 columns).
 /// Shapes: x {c, h, w}, y and dY {f, oh, ow} per sample (NCHW), w [f, c, 3, 3] (the layer's layout).
 struct conv {
-  static constexpr std::size_t block_limit = std::size_t{1} << 18;  ///< floats of V + M per block
-  static constexpr std::size_t min_columns = 256;                   ///< GEMM columns per block, at least
+  static constexpr std::size_t band_limit = std::size_t{1} << 18;   ///< floats of a band's scratch
+  static constexpr std::size_t block_limit = std::size_t{1} << 18;  ///< floats of V + dM per weight-gradient block
+  static constexpr std::size_t min_columns = 256;                   ///< GEMM columns per weight-gradient block, at least
   geometry fwd;               ///< x -> y
   geometry data;              ///< dY -> dX (backward_data_geometry)
   std::size_t f = 0;          ///< output channels
-  std::size_t group = 1;      ///< samples per block
-  std::size_t fwd_rows = 0;   ///< tile rows per block of fwd (its th() when group > 1)
-  std::size_t data_rows = 0;  ///< tile rows per block of data
+  std::size_t fwd_rows = 0;   ///< tile rows per band of the forward pass
+  std::size_t data_rows = 0;  ///< tile rows per band of backward-data
+  std::size_t group = 1;      ///< samples per weight-gradient block
+  std::size_t dw_rows = 0;    ///< tile rows per weight-gradient block (fwd.th() when group > 1)
 
   [[nodiscard]] static constexpr conv make(const geometry& g, std::size_t filters) noexcept {
-    conv k{g, backward_data_geometry(g, filters), filters, 1, g.th(), 0};
-    k.data_rows = k.data.th();
-    const std::size_t per_tile = 16 * (g.c + filters);
-    const std::size_t tiles = std::max(k.fwd.tiles(), k.data.tiles());
+    conv k{g, backward_data_geometry(g, filters), filters, 0, 0, 1, g.th()};
+    k.fwd_rows = blocked::band::rows_for(k.fwd, filters, band_limit);
+    k.data_rows = blocked::band::rows_for(k.data, g.c, band_limit);
+    const std::size_t per_tile = 16 * (g.c + filters), tiles = std::max<std::size_t>(1, g.tiles());
     k.group = std::max<std::size_t>(
         1, std::min((min_columns + tiles - 1) / tiles, block_limit / std::max<std::size_t>(1, per_tile * tiles)));
-    if (k.group == 1) {  // bands of tile rows: as many as the limit allows, at least one
-      k.fwd_rows = std::clamp<std::size_t>(block_limit / (per_tile * k.fwd.tw()), 1, k.fwd.th());
-      k.data_rows = std::clamp<std::size_t>(block_limit / (per_tile * k.data.tw()), 1, k.data.th());
-    }
+    if (k.group == 1) k.dw_rows = std::clamp<std::size_t>(block_limit / (per_tile * std::max<std::size_t>(1, g.tw())), 1, g.th());
     return k;
   }
-  /// Scratch floats for a slice of up to `rows` samples: two 16 x f x c filter blocks and one block.
+  /// Floats of packed filters (either direction).
+  [[nodiscard]] constexpr std::size_t packed_floats() const noexcept {
+    return std::max(blocked::packed_floats(f, fwd.c), blocked::packed_floats(fwd.c, f));
+  }
+  /// Scratch floats for a slice of up to `rows` samples.
   [[nodiscard]] constexpr std::size_t workspace_floats(std::size_t rows) const noexcept {
     const std::size_t g = std::min(group, std::max<std::size_t>(rows, 1));
-    return 2 * 16 * f * fwd.c + std::max(block_floats(fwd, f, g, fwd_rows), block_floats(data, fwd.c, g, data_rows));
+    const std::size_t bands = packed_floats() + std::max({16 * f * fwd.c, blocked::band::floats(fwd, f, fwd_rows),
+                                                          blocked::band::floats(data, fwd.c, data_rows)});
+    return std::max(bands, 2 * 16 * f * fwd.c + block_floats(fwd, f, g, dw_rows));
   }
   /// y = conv(x) + bias (bias: f floats, or nullptr) for n samples.
   void forward(const float* w, const float* bias, const float* x, std::size_t n, float* y, float* ws) const {
-    float* U = ws;
+    float* U = ws + packed_floats();  // the band's scratch, before the bands use it
     transform_filters(w, f, fwd.c, false, U);
-    each_block(fwd, fwd_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
-      winograd::forward(fwd, f, U, x + s * fwd.c * fwd.h * fwd.w, count, ty0, ty1, bias,
-                        y + s * f * fwd.oh * fwd.ow, ws + 2 * 16 * f * fwd.c);
-    });
+    blocked::pack_filters(U, f, fwd.c, ws);
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t ty0 = 0; ty0 < fwd.th(); ty0 += fwd_rows)
+        blocked::run_band(fwd, f, ws, x + s * fwd.c * fwd.h * fwd.w, ty0, std::min(fwd_rows, fwd.th() - ty0), bias,
+                          y + s * f * fwd.oh * fwd.ow, ws + packed_floats());
   }
   /// dw[f, c, 3, 3] += dL/dw for n samples (the filters only: the bias gradient is a plain sum of dY).
   void backward_weights(const float* x, const float* dy, std::size_t n, float* dw, float* ws) const {
     float* dU = ws + 16 * f * fwd.c;
     std::fill(dU, dU + 16 * f * fwd.c, 0.0f);
-    each_block(fwd, fwd_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
-      weight_gradient(fwd, f, x + s * fwd.c * fwd.h * fwd.w, dy + s * f * fwd.oh * fwd.ow, count, ty0, ty1, dU,
-                      ws + 2 * 16 * f * fwd.c);
-    });
+    for (std::size_t s = 0; s < n; s += group) {
+      const std::size_t count = std::min(group, n - s);
+      for (std::size_t ty0 = 0; ty0 < fwd.th(); ty0 += dw_rows)
+        weight_gradient(fwd, f, x + s * fwd.c * fwd.h * fwd.w, dy + s * f * fwd.oh * fwd.ow, count, ty0,
+                        std::min(ty0 + dw_rows, fwd.th()), dU, ws + 2 * 16 * f * fwd.c);
+    }
     accumulate_filter_gradient(dU, f, fwd.c, dw);
   }
   /// dx = dL/dx (overwritten) for n samples.
   void backward_data(const float* w, const float* dy, std::size_t n, float* dx, float* ws) const {
-    float* U = ws;
+    float* U = ws + packed_floats();
     transform_filters(w, fwd.c, f, true, U);
-    each_block(data, data_rows, n, [&](std::size_t s, std::size_t count, std::size_t ty0, std::size_t ty1) {
-      winograd::forward(data, fwd.c, U, dy + s * f * fwd.oh * fwd.ow, count, ty0, ty1, nullptr,
-                        dx + s * fwd.c * fwd.h * fwd.w, ws + 2 * 16 * f * fwd.c);
-    });
-  }
-
- private:
-  /// fn(first sample, samples, first tile row, end tile row) for every block of n samples.
-  template <class Fn>
-  void each_block(const geometry& g, std::size_t rows, std::size_t n, Fn&& fn) const {
-    for (std::size_t s = 0; s < n; s += group) {
-      const std::size_t count = std::min(group, n - s);
-      for (std::size_t ty0 = 0; ty0 < g.th(); ty0 += rows) fn(s, count, ty0, std::min(ty0 + rows, g.th()));
-    }
+    blocked::pack_filters(U, fwd.c, f, ws);
+    for (std::size_t s = 0; s < n; ++s)
+      for (std::size_t ty0 = 0; ty0 < data.th(); ty0 += data_rows)
+        blocked::run_band(data, fwd.c, ws, dy + s * f * fwd.oh * fwd.ow, ty0, std::min(data_rows, data.th() - ty0),
+                          nullptr, dx + s * fwd.c * fwd.h * fwd.w, ws + packed_floats());
   }
 };
+
 
 }  // namespace cnnbench::backend::eigen::winograd
