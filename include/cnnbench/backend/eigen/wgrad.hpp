@@ -183,7 +183,7 @@ template <std::size_t R, std::size_t C>
       const float* xr = xc + s * xs + oy * wp * W;
       for (std::size_t ox = 0; ox < ow; ++ox) {
         vec bc[R];
-        for (std::size_t i = 0; i < R; ++i) bc[i] = vec{} + d[i * fs + ox];
+        for (std::size_t i = 0; i < R; ++i) bc[i] = simd::broadcast(d[i * fs + ox]);
         const float* xp = xr + ox * W;
         for (std::size_t j = 0; j < C; ++j) {
           const vec xv = simd::load<vec>(xp + toff[j]);
