@@ -167,7 +167,10 @@ TEST_CASE("Conv kernel, Winograd F(2x2, 3x3) where the rule picks it: forward an
   static_assert(be::kernel<Conv<32, 3, 1, valid, no_bias>, shape{32, 18, 18}>::use_winograd);
   static_assert(be::kernel<Conv<64, 3>, shape{64, 15, 15}>::use_winograd);              // S3's conv_4
   static_assert(!be::kernel<Conv<64, 3>, shape{32, 9, 9}>::use_winograd);               // S1's conv_3
-  static_assert(!be::kernel<Conv<32, 3, 1, same>, shape{16, 16, 16}>::use_winograd);  // 16 channels
+  static_assert(be::kernel<Conv<32, 3, 1, same>, shape{3, 32, 32}>::use_winograd);     // S3's conv_1 (RGB)
+  static_assert(!be::kernel<Conv<32, 3, 1, same>, shape{2, 16, 16}>::use_winograd);   // 2 input channels
+  static_assert(!be::kernel<Conv<16, 3, 1, same>, shape{32, 16, 16}>::use_winograd);  // 16 filters
+  static_assert(!be::kernel<Conv<32, 3, 2, same>, shape{32, 16, 16}>::use_winograd);  // stride 2
   check_layer<Conv<32, 3, 1, same>, shape{32, 16, 17}>(51, false, 2);
   check_layer<Conv<32, 3, 1, valid, no_bias>, shape{32, 18, 18}>(52, false, 1);
 }

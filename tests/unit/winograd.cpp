@@ -123,6 +123,8 @@ TEST_CASE("Winograd F(2x2, 3x3) Conv on the published models' shapes: forward an
           "[layers][conv][winograd]") {
   std::printf("| layer | shape | Winograd error y / dx / dw | direct float32 error y / dx / dw |\n|---|---|---|---|\n");
   check<32, padding::valid, shape{16, 16, 16}>("S1 conv_2", 4);
+  check<50, padding::same, shape{3, 32, 32}>("S2 conv_1", 2);
+  check<32, padding::same, shape{3, 32, 32}>("S3 conv_1", 2);
   check<64, padding::valid, shape{32, 9, 9}>("S1 conv_3", 4);
   check<50, padding::same, shape{50, 32, 32}>("S2 conv_2", 2);
   check<100, padding::same, shape{50, 16, 16}>("S2 conv_3", 2);

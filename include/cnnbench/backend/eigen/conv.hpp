@@ -32,14 +32,16 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
       1, std::min<std::size_t>((256 + HW - 1) / HW, (std::size_t{1} << 18) / std::max<std::size_t>(1, CKK * HW)));
 
   /// The algorithm rule: Winograd F(2x2, 3x3) for the forward pass and dL/dx of 3x3 stride-1
-  /// convolutions with at least 32 input and 32 output channels and outputs of at least 12 x 12; im2col +
+  /// convolutions with at least 3 input and 32 output channels and outputs of at least 12 x 12; im2col +
   /// GEMM for every other layer, and for the weight gradients (see below). Measured with
-  /// bench/bm_layers at one thread, alternating with the im2col-only build (README, Performance):
-  /// forward and dL/dx 1.3-2.1x faster on every such layer of S2 and S3 (32 x 32, 16 x 16, 15 x 15 and
-  /// 13 x 13 outputs, 32-100 channels); on S1's layers (7 x 7 outputs; 16 input channels at 14 x 14)
-  /// Winograd was 1.2-1.6x slower: the 2x2 tiles waste more of a small output, and GEMMs 16 deep are
-  /// short.
-  static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 32 && F >= 32 && Out.h >= 12 && Out.w >= 12;
+  /// bench/bm_layers at one thread, alternating builds (README, Performance): with Winograd's 16
+  /// products as GEMMs, forward and dL/dx 1.3-2.1x faster than im2col on every such layer of S2 and S3
+  /// with >= 32 input channels (32 x 32, 16 x 16, 15 x 15 and 13 x 13 outputs, 32-100 channels), and
+  /// 1.2-1.6x slower on S1's layers; with the blocked kernel (winograd::blocked) a further 1.1-1.4x on
+  /// those layers, and now also faster on the RGB input layers (3 channels: S2's and S3's conv_1
+  /// forward 1.32x, two runs of 3-4 alternating rounds) and on S1's conv_2 (16 channels, 14 x 14: forward
+  /// 1.14-1.33x). S1's conv_3 (7 x 7 outputs) stays im2col: the 2x2 tiles waste more of a small output.
+  static constexpr bool use_winograd = K == 3 && S == 1 && In.c >= 3 && F >= 32 && Out.h >= 12 && Out.w >= 12;
   /// Weight gradients never use Winograd: its dL/dw sums transformed products up to 16x larger than the
   /// direct ones (|B^T d B| <= 4 max |d|, |A dY A^T| <= 4 max |dY|) before G^T dU G cancels them, so
   /// components near zero carry a larger absolute error; RMSprop, whose step does not shrink with the

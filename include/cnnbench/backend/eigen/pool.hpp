@@ -22,6 +22,19 @@ struct kernel<MaxPool<K, S>, In> {
       for (std::size_t c = 0; c < In.c; ++c) {
         const float* src = x + b * In.size() + c * In.h * In.w;
         float* dst = y + b * Out.size() + c * Out.h * Out.w;
+        if constexpr (K == 2 && S == 2) {
+          // The published models' pool: one loop over an output row with the window written out, which
+          // GCC vectorises (even/odd permutes); the generic loops below it does not. Same maxima (max
+          // is exact), 2.8x faster on S5's 222 x 222 rows, level on S2's and S3's (standalone, one thread).
+          for (std::size_t oy = 0; oy < Out.h; ++oy) {
+            const float* r0 = src + 2 * oy * In.w;
+            const float* r1 = r0 + In.w;
+            float* d = dst + oy * Out.w;
+            for (std::size_t ox = 0; ox < Out.w; ++ox)
+              d[ox] = std::max(std::max(r0[2 * ox], r0[2 * ox + 1]), std::max(r1[2 * ox], r1[2 * ox + 1]));
+          }
+          continue;
+        }
         for (std::size_t oy = 0; oy < Out.h; ++oy)
           for (std::size_t ox = 0; ox < Out.w; ++ox) {
             const float* win = src + oy * S * In.w + ox * S;
