@@ -146,11 +146,16 @@ void equivalence(const std::string& fw, const std::string& generator) {
   // worst per-step loss 7.7e-5 (PyTorch 1.13), 7.2e-5 (TensorFlow), 8.0e-5 (Keras on JAX), 7.4e-5
   // (PyTorch 2), and the float32 runtimes 1.2e-5..1.24e-4 from one another (TensorFlow vs PyTorch 1.13:
   // 1.24e-4, more than Keras on JAX here); the weights after 20 steps up to 5.3e-2 apart (worst tensor).
-  // So which float32 runtime lands within 1e-4 of eigen_cpu on one trajectory is chance; Keras on JAX's
-  // per-step bound is 3e-4 (2.4x the largest runtime-to-runtime difference measured), its weights' 2e-3
-  // (8x this fixed trajectory's 2.5e-4; the data, order and weights are the same every run).
-  if (fw == "keras-jax") lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000), 3e-4, 2e-3);
-  else lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000));
+  // So which float32 runtime lands within 1e-4 of eigen_cpu on one trajectory is chance: when eigen_cpu's
+  // own rounding changed (session 9: Winograd's products summed in registers by blocks of tiles, and
+  // Winograd on the RGB input layer, each within float32 of float64: tests/unit/winograd.cpp, the
+  // PyTorch oracle), TensorFlow and MXNet, which agree with each other, ended 1.16e-4 and 1.14e-4 from
+  // it per step (1.1e-4 in the weights), inside the 1.24e-4 measured between two other float32
+  // runtimes. S3's per-step bound is therefore 3e-4 for every runtime (2.4x the largest
+  // runtime-to-runtime difference measured), its weights' 2e-3 (8x the largest measured, Keras on JAX's
+  // 2.5e-4; the data, order and weights are the same every run). S1, whose trajectory is not chaotic
+  // over 20 steps (1e-7 per step), keeps 1e-4 and 1e-3; the logits (one forward pass) keep 1e-5.
+  lockstep<S3NoDropout, models::cifar10_input>(fw, "S3 (dropout 0)", s3_data(1000), 3e-4, 2e-3);
 }
 
 template <class Bundle>
