@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstring>
 
-#if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__)
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__FMA__) || defined(__SSE__)
 #include <immintrin.h>
 #endif
 
@@ -47,8 +47,10 @@ template <class T>
   return _mm512_set1_ps(x);
 #elif defined(__AVX__)
   return _mm256_set1_ps(x);
+#elif defined(__SSE__)
+  return _mm_set1_ps(x);
 #else
-  vec v;
+  vec v{};
   for (std::size_t i = 0; i < lanes; ++i) v[i] = x;
   return v;
 #endif
