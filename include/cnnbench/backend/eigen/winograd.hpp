@@ -140,27 +140,37 @@ template <class Fn>
   for (; q < count; ++q) fn(0.0f, q);
 }
 
+/// v[xi][o ..] = (B^T d B)[xi] from the 4x4 patch values d[i][j] (row i, column j) of a vector of
+/// tiles (T = vec) or of one tile (T = float). B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+template <class T>
+[[gnu::always_inline]] inline void input_transform(const T (&d)[4][4], float* const* v, std::size_t o) {
+  // t = B^T d (down the columns), then v = t B (along the rows)
+  T t[4][4];
+  for (int j = 0; j < 4; ++j) {
+    t[0][j] = d[0][j] - d[2][j];
+    t[1][j] = d[1][j] + d[2][j];
+    t[2][j] = d[2][j] - d[1][j];
+    t[3][j] = d[1][j] - d[3][j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    store(v[4 * i] + o, T(t[i][0] - t[i][2]));
+    store(v[4 * i + 1] + o, T(t[i][1] + t[i][2]));
+    store(v[4 * i + 2] + o, T(t[i][2] - t[i][1]));
+    store(v[4 * i + 3] + o, T(t[i][1] - t[i][3]));
+  }
+}
+
 /// v[xi][q ..] = (B^T d B)[xi] for the tiles q .. q + lanes (T = vec) or q (T = float) of the parity
 /// planes (see transform_input).
 template <class T>
 [[gnu::always_inline]] inline void input_tiles(const float* p00, const float* p01, const float* p10, const float* p11,
                                                std::size_t R, std::size_t q, float* const* v) {
   // d[i][j], i = row 2ty + i, j = column 2tx + j
-  const T d00 = load<T>(p00 + q), d01 = load<T>(p01 + q), d02 = load<T>(p00 + q + 1), d03 = load<T>(p01 + q + 1);
-  const T d10 = load<T>(p10 + q), d11 = load<T>(p11 + q), d12 = load<T>(p10 + q + 1), d13 = load<T>(p11 + q + 1);
-  const T d20 = load<T>(p00 + q + R), d21 = load<T>(p01 + q + R), d22 = load<T>(p00 + q + R + 1),
-          d23 = load<T>(p01 + q + R + 1);
-  const T d30 = load<T>(p10 + q + R), d31 = load<T>(p11 + q + R), d32 = load<T>(p10 + q + R + 1),
-          d33 = load<T>(p11 + q + R + 1);
-  // t = B^T d (down the columns), then v = t B (along the rows)
-  const T t00 = d00 - d20, t01 = d01 - d21, t02 = d02 - d22, t03 = d03 - d23;
-  const T t10 = d10 + d20, t11 = d11 + d21, t12 = d12 + d22, t13 = d13 + d23;
-  const T t20 = d20 - d10, t21 = d21 - d11, t22 = d22 - d12, t23 = d23 - d13;
-  const T t30 = d10 - d30, t31 = d11 - d31, t32 = d12 - d32, t33 = d13 - d33;
-  store(v[0] + q, T(t00 - t02)); store(v[1] + q, T(t01 + t02)); store(v[2] + q, T(t02 - t01)); store(v[3] + q, T(t01 - t03));
-  store(v[4] + q, T(t10 - t12)); store(v[5] + q, T(t11 + t12)); store(v[6] + q, T(t12 - t11)); store(v[7] + q, T(t11 - t13));
-  store(v[8] + q, T(t20 - t22)); store(v[9] + q, T(t21 + t22)); store(v[10] + q, T(t22 - t21)); store(v[11] + q, T(t21 - t23));
-  store(v[12] + q, T(t30 - t32)); store(v[13] + q, T(t31 + t32)); store(v[14] + q, T(t32 - t31)); store(v[15] + q, T(t31 - t33));
+  const T d[4][4] = {{load<T>(p00 + q), load<T>(p01 + q), load<T>(p00 + q + 1), load<T>(p01 + q + 1)},
+                     {load<T>(p10 + q), load<T>(p11 + q), load<T>(p10 + q + 1), load<T>(p11 + q + 1)},
+                     {load<T>(p00 + q + R), load<T>(p01 + q + R), load<T>(p00 + q + R + 1), load<T>(p01 + q + R + 1)},
+                     {load<T>(p10 + q + R), load<T>(p11 + q + R), load<T>(p10 + q + R + 1), load<T>(p11 + q + R + 1)}};
+  input_transform(d, v, q);
 }
 
 /// m[xi][q ..] = (A dY A^T)[xi] for the tiles q .. of the dY parity planes (see transform_output_gradient).
@@ -401,19 +411,11 @@ inline void fill_planes(const geometry& g, const band& bd, const float* x, std::
   // plane (a, b, sh) is p + ((a * 2 + b) * 2 + sh) * ps; the patch's rows 2 and 3 are one tile row down (+ tw)
   const float *P00 = p + q, *S00 = p + ps + q, *P01 = p + 2 * ps + q, *S01 = p + 3 * ps + q;
   const float *P10 = p + 4 * ps + q, *S10 = p + 5 * ps + q, *P11 = p + 6 * ps + q, *S11 = p + 7 * ps + q;
-  const vec d00 = load<vec>(P00), d01 = load<vec>(P01), d02 = load<vec>(S00), d03 = load<vec>(S01);
-  const vec d10 = load<vec>(P10), d11 = load<vec>(P11), d12 = load<vec>(S10), d13 = load<vec>(S11);
-  const vec d20 = load<vec>(P00 + tw), d21 = load<vec>(P01 + tw), d22 = load<vec>(S00 + tw), d23 = load<vec>(S01 + tw);
-  const vec d30 = load<vec>(P10 + tw), d31 = load<vec>(P11 + tw), d32 = load<vec>(S10 + tw), d33 = load<vec>(S11 + tw);
-  // t = B^T d (down the columns), then v = t B (along the rows): as detail::input_tiles
-  const vec t00 = d00 - d20, t01 = d01 - d21, t02 = d02 - d22, t03 = d03 - d23;
-  const vec t10 = d10 + d20, t11 = d11 + d21, t12 = d12 + d22, t13 = d13 + d23;
-  const vec t20 = d20 - d10, t21 = d21 - d11, t22 = d22 - d12, t23 = d23 - d13;
-  const vec t30 = d10 - d30, t31 = d11 - d31, t32 = d12 - d32, t33 = d13 - d33;
-  store(v[0] + o, vec(t00 - t02)); store(v[1] + o, vec(t01 + t02)); store(v[2] + o, vec(t02 - t01)); store(v[3] + o, vec(t01 - t03));
-  store(v[4] + o, vec(t10 - t12)); store(v[5] + o, vec(t11 + t12)); store(v[6] + o, vec(t12 - t11)); store(v[7] + o, vec(t11 - t13));
-  store(v[8] + o, vec(t20 - t22)); store(v[9] + o, vec(t21 + t22)); store(v[10] + o, vec(t22 - t21)); store(v[11] + o, vec(t21 - t23));
-  store(v[12] + o, vec(t30 - t32)); store(v[13] + o, vec(t31 + t32)); store(v[14] + o, vec(t32 - t31)); store(v[15] + o, vec(t31 - t33));
+  const vec d[4][4] = {{load<vec>(P00), load<vec>(P01), load<vec>(S00), load<vec>(S01)},
+                       {load<vec>(P10), load<vec>(P11), load<vec>(S10), load<vec>(S11)},
+                       {load<vec>(P00 + tw), load<vec>(P01 + tw), load<vec>(S00 + tw), load<vec>(S01 + tw)},
+                       {load<vec>(P10 + tw), load<vec>(P11 + tw), load<vec>(S10 + tw), load<vec>(S11 + tw)}};
+  detail::input_transform(d, v, o);
 }
 
 /// Floats of pack_filters' output for cout x cin filters.
