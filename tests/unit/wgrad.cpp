@@ -132,12 +132,18 @@ TEST_CASE("Shifted-window Conv weight gradient on the published models' shapes a
   check("4x4 same", 3, 10, 6, 5, 4, 1, 1, 2, 2, 7);
   check("5x5 valid", 2, 11, 8, 7, 5, 0, 0, 0, 0, 3);
   // Many samples per block, a partial last block, one output position, one row.
+  // backward_weights' passes of pass_samples() samples: several in the block, the last one partial.
   static_assert(be::wgrad::geometry{3, 5, 7, 5, 3, 3, 5, 0, 0}.group() > 61);
+  static_assert(be::wgrad::geometry{3, 5, 7, 5, 3, 3, 5, 0, 0}.pass_samples() > 1 &&
+                61 % be::wgrad::geometry{3, 5, 7, 5, 3, 3, 5, 0, 0}.pass_samples() != 0);
   check("valid 3x5 output, 61 samples", 3, 5, 7, 5, 3, 0, 0, 0, 0, 61);
   check("valid, one output", 1, 3, 3, 2, 3, 0, 0, 0, 0, 700);
   check("same, one row", 4, 1, 4, 3, 3, 1, 1, 1, 1, 200);
-  // A sample larger than one block: its positions in two segments.
+  // A sample larger than one block: its positions in two segments ...
   constexpr be::wgrad::geometry big{8, 128, 128, 8, 3, 128, 128, 1, 1};
   static_assert(big.group() == 1 && big.segment() < big.length() && big.channel_group() == 1);
+  // ... each cut into passes of pass_positions() (l1_floats / FR), the last one partial.
+  static_assert(big.pass_samples() == 1 && big.pass_positions() < big.segment() &&
+                big.segment() % big.pass_positions() != 0);
   check("positions in segments", 8, 128, 128, 8, 3, 1, 1, 1, 1, 2);
 }

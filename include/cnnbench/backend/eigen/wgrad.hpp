@@ -21,8 +21,9 @@
 // k * k times (im2col writes and the GEMM packs C k k x L floats per sample; here the copies are the
 // input once and dY once). The kernel holds a block of FR x CR dot products in vector registers,
 // each vector summing `lanes` positions, and adds their lanes (simd::reduce_add, a fixed order) into dW
-// once per block of samples. Work: 2 F C k k L FLOPs per sample with L = oh * wp rounded up to the vector
-// width, (wp / ow) times the direct convolution's (S2's 32 x 32 layers: 34/32, S3's 15 x 15: 17/15).
+// once per pass (geometry::pass_samples samples x pass_positions positions). Work: 2 F C k k L FLOPs
+// per sample with L = oh * wp rounded up to the vector width, (wp / ow) times the direct
+// convolution's (S2's 32 x 32 layers: 34/32, S3's 15 x 15: 17/15).
 //
 // Float32 error: each dW element is the same sum of products as direct convolution's, in another
 // order (per-lane partial sums, then pairwise across lanes), so no larger than im2col + GEMM's;
@@ -95,6 +96,24 @@ struct geometry {
     const std::size_t s = (std::size_t{1} << 18) / std::max<std::size_t>(1, f + c) / simd::lanes * simd::lanes;
     return std::clamp<std::size_t>(s, simd::lanes, length());
   }
+  // backward_weights' loops: for each block of group() samples and segment of positions, for each FR
+  // output channels, for every (channel, tap) row: the FR dY rows of a pass (FR x samples x positions
+  // floats) are re-read for every row block, so a pass keeps them within l1_floats (24 KiB, half of a
+  // 48 KiB L1d) when it can; the windows of Xp stream from L2. Measured against the block-wide pass
+  // (rows outer, dY rows from L2) on S2's and S3's layers: 1.05-1.2x (README, Performance).
+  /// Floats of dY rows one pass of backward_weights aims to keep in L1.
+  static constexpr std::size_t l1_floats = 6144;
+  /// Samples per pass of backward_weights (of a block of group() samples).
+  [[nodiscard]] constexpr std::size_t pass_samples() const noexcept {
+    if (segment() < length()) return 1;
+    return std::clamp<std::size_t>(l1_floats / (FR * length()), 1, group());
+  }
+  /// Positions per pass of backward_weights: the whole length, or segment()'s positions cut to
+  /// l1_floats / FR (at least one vector) when a sample is larger than a block.
+  [[nodiscard]] constexpr std::size_t pass_positions() const noexcept {
+    if (segment() == length()) return length();
+    return std::clamp<std::size_t>(l1_floats / FR / simd::lanes * simd::lanes, simd::lanes, segment());
+  }
   /// Scratch floats for a slice of `samples` samples: one block of Xp and dYw, plus k + lanes zeroed
   /// floats after dYw. (The last channel's windows read up to k + lanes - 3 floats past Xp, into dYw:
   /// finite values that meet dYw's zero columns; the slack keeps the buffer's end out of reach.)
@@ -120,6 +139,19 @@ struct geometry {
 };
 
 namespace detail {
+/// The sum of p[0 .. n) in double (dL/db per sample and channel: its error does not grow with n), in 8
+/// independent partial sums combined pairwise: a fixed order (deterministic), and 8 additions in
+/// flight instead of one chain of n dependent additions (measured: the chain was 35% of the weight
+/// gradient of S3's 3-channel conv_1).
+inline double sum_double(const float* p, std::size_t n) noexcept {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t l = 0; l < 8; ++l) a[l] += static_cast<double>(p[i + l]);
+  for (std::size_t l = 0; i < n; ++i, ++l) a[l] += static_cast<double>(p[i]);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
 /// dw[i * ldw + j] += sum over s < samples, p < len of a[s * sa + i * lda + p] * b[s * sb + boff[j] + p],
 /// i < R, j < C; len a multiple of simd::lanes. Not inlined on purpose: inlined into its caller, GCC 12
 /// spilled the accumulators to the stack (measured 2.5x slower on S2's conv_2 shape).
@@ -217,7 +249,7 @@ inline void any_channel_block(std::size_t r, std::size_t c, const float* dy, std
 
 /// Xp and dYw of samples x[0 .. count) (NCHW, x: {c, h, w}, dy: {f, oh, ow} per sample) into `ws`
 /// (layout: Xp of each sample, then dYw of each sample, then the zeroed slack); db[o] += the sum of dY's
-/// channel o (summed in double per sample) when db is not null.
+/// channel o (detail::sum_double per sample) when db is not null.
 inline void prepare_block(const geometry& g, const float* x, const float* dy, std::size_t count, float* db,
                           float* ws) {
   const std::size_t wp = g.wp(), plane = g.plane(), L = g.length();
@@ -243,17 +275,13 @@ inline void prepare_block(const geometry& g, const float* x, const float* dy, st
     for (std::size_t o = 0; o < g.f; ++o) {
       float* dst = dyw + (s * g.f + o) * L;
       const float* src = dy + (s * g.f + o) * g.oh * g.ow;
-      double sum = 0;  // dL/db: in double, so its error does not grow with oh * ow
       for (std::size_t y = 0; y < g.oh; ++y) {
         float* row = dst + y * wp;
-        for (std::size_t q = 0; q < g.ow; ++q) {
-          row[q] = src[y * g.ow + q];
-          sum += src[y * g.ow + q];
-        }
+        std::copy(src + y * g.ow, src + (y + 1) * g.ow, row);
         std::fill(row + g.ow, row + wp, 0.0f);
       }
       std::fill(dst + g.oh * wp, dst + L, 0.0f);
-      if (db) db[o] += static_cast<float>(sum);
+      if (db) db[o] += static_cast<float>(detail::sum_double(src, g.oh * g.ow));
     }
 }
 
@@ -263,24 +291,29 @@ inline void prepare_block(const geometry& g, const float* x, const float* dy, st
 inline void backward_weights(const geometry& g, const float* x, const float* dy, std::size_t n, float* dw, float* db,
                              float* ws) {
   const std::size_t L = g.length(), plane = g.plane(), rows = g.rows(), kk = g.k * g.k;
-  const std::size_t group = g.group(), seg = g.segment();
-  std::size_t boff[CR];
+  const std::size_t group = g.group(), ps = g.pass_samples(), seg = g.pass_positions();
   for (std::size_t s0 = 0; s0 < n; s0 += group) {
     const std::size_t count = std::min(group, n - s0);
     prepare_block(g, x + s0 * g.c * g.h * g.w, dy + s0 * g.f * g.oh * g.ow, count, db, ws);
     const float* xp = ws;
     const float* dyw = ws + count * g.c * plane;
-    for (std::size_t p0 = 0; p0 < L; p0 += seg) {
-      const std::size_t len = std::min(seg, L - p0);
-      for (std::size_t r0 = 0; r0 < rows; r0 += CR) {  // B rows: (channel, tap), shifted windows of Xp
-        const std::size_t cr = std::min(CR, rows - r0);
-        for (std::size_t j = 0; j < cr; ++j) {
-          const std::size_t r = r0 + j, ch = r / kk, tap = r % kk;
-          boff[j] = ch * plane + (tap / g.k) * g.wp() + tap % g.k;
-        }
+    for (std::size_t s1 = 0; s1 < count; s1 += ps) {  // passes: samples x positions (l1_floats)
+      const std::size_t pc = std::min(ps, count - s1);
+      const float* xs = xp + s1 * g.c * plane;
+      const float* ds = dyw + s1 * g.f * L;
+      for (std::size_t p0 = 0; p0 < L; p0 += seg) {
+        const std::size_t len = std::min(seg, L - p0);
         for (std::size_t o0 = 0; o0 < g.f; o0 += FR)
-          detail::any_block<FR, CR>(std::min(FR, g.f - o0), cr, dyw + o0 * L + p0, L, xp + p0, boff, g.f * L,
-                                    g.c * plane, count, len, dw + o0 * rows + r0, rows);
+          for (std::size_t r0 = 0; r0 < rows; r0 += CR) {  // B rows: (channel, tap), shifted windows of Xp
+            const std::size_t cr = std::min(CR, rows - r0);
+            std::size_t boff[CR];
+            for (std::size_t j = 0; j < cr; ++j) {
+              const std::size_t r = r0 + j, ch = r / kk, tap = r % kk;
+              boff[j] = ch * plane + (tap / g.k) * g.wp() + tap % g.k;
+            }
+            detail::any_block<FR, CR>(std::min(FR, g.f - o0), cr, ds + o0 * L + p0, L, xs + p0, boff, g.f * L,
+                                      g.c * plane, pc, len, dw + o0 * rows + r0, rows);
+          }
       }
     }
   }
@@ -325,9 +358,7 @@ inline void backward_weights_channels(const geometry& g, const float* x, const f
     if (db)
       for (std::size_t s = 0; s < count; ++s)
         for (std::size_t o = 0; o < g.f; ++o) {
-          double sum = 0;  // in double, as in prepare_block
-          for (std::size_t p = 0; p < hw; ++p) sum += dys[(s * g.f + o) * hw + p];
-          db[o] += static_cast<float>(sum);
+          db[o] += static_cast<float>(detail::sum_double(dys + (s * g.f + o) * hw, hw));
         }
     for (std::size_t b = 0; b < g.channel_blocks(); ++b) {
       const std::size_t lanes_used = std::min(W, g.c - b * W);
