@@ -6,7 +6,8 @@
 //   - one kernel object per leaf layer, Kernel<L, In> ("the policy's implementation of layer L", the
 //     same name in every back end: backend::eigen::kernel, backend::cuda::kernel);
 //   - the activation buffers of a training step (acts(k): the output of layer k - 1, k = 1..L; the
-//     input is the caller's) and the activation-gradient buffers, one pair per lane (a lane is a
+//     input is the caller's; an in-place layer's output shares its input's buffer, see
+//     shares_input) and the activation-gradient buffers, one pair per lane (a lane is a
 //     thread of eigen_cpu's team, or the one stream of cudnn), used in turn: the gradient with respect
 //     to activation k lives in pair[k % 2];
 //   - the schedules: the training forward pass, the backward pass (last layer first) and the inference
@@ -44,6 +45,15 @@ struct kernel_tuple<Kernel, cnnbench::detail::type_list<Bs...>> {
   using type = std::tuple<Kernel<typename Bs::layer, Bs::in>...>;
 };
 }  // namespace detail
+
+/// A kernel that may write its output over its input (out == in), and whose backward pass reads only
+/// its output of the two (ReLU: dx = dy where y > 0): it declares `static constexpr bool in_place = true`.
+template <class K>
+concept in_place_kernel = requires { requires K::in_place; };
+/// A kernel whose backward pass does not read its own output (Conv, Dense: they need x and dy only):
+/// it declares `static constexpr bool backward_reads_output = false`. Not declaring it is always safe.
+template <class K>
+concept output_free_backward = requires { requires !K::backward_reads_output; };
 
 template <class Net, shape In, template <class, shape> class Kernel, class Buffer>
 class runner_base {
@@ -85,9 +95,32 @@ class runner_base {
     std::apply([&](auto&... k) { (f(k), ...); }, kernels_);
   }
 
-  /// Activation k (k >= 1) of the training pass, the shared buffer.
-  float* acts(std::size_t k) { return acts_[k].data(); }
-  const float* acts(std::size_t k) const { return acts_[k].data(); }
+  /// Activation k (k >= 1) of the training pass, the shared buffer (the buffer of owner[k]).
+  float* acts(std::size_t k) { return acts_[owner[k]].data(); }
+  const float* acts(std::size_t k) const { return acts_[owner[k]].data(); }
+
+  /// shares_input[k] (k = 1..L): layer k - 1 runs in place, its output (activation k) written over its
+  /// input (activation k - 1), as PyTorch's ReLU(inplace=True): when its kernel is an in_place_kernel,
+  /// it is not the first layer (the input is the caller's) and the layer before it has an
+  /// output_free_backward (nobody reads activation k - 1 after the in-place layer's forward: the layer
+  /// before needs its input, the in-place layer its output). Saves the buffer and a third of the
+  /// traffic of the in-place layer's forward (no separate output lines to fetch). A back end whose
+  /// kernels declare neither trait keeps one buffer per activation.
+  static constexpr std::array<bool, layer_count + 1> shares_input = [] {
+    std::array<bool, layer_count + 1> a{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((a[I + 1] = I >= 1 && in_place_kernel<std::tuple_element_t<I, kernels_type>> &&
+                   output_free_backward<std::tuple_element_t<(I >= 1 ? I - 1 : 0), kernels_type>>),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+    return a;
+  }();
+  /// owner[k]: the activation whose buffer holds activation k (k itself unless it shares its input's).
+  static constexpr std::array<std::size_t, layer_count + 1> owner = [] {
+    std::array<std::size_t, layer_count + 1> o{};
+    for (std::size_t k = 0; k <= layer_count; ++k) o[k] = k >= 1 && shares_input[k] ? o[k - 1] : k;
+    return o;
+  }();
 
   /// Training forward pass: run(I, kernel_I, in, out) for I = 0..L-1, where in is the input (layer 0)
   /// or activation I, and out activation I + 1, both offset to row `first_row`.
@@ -95,8 +128,7 @@ class runner_base {
   void forward_schedule(const float* input, std::size_t first_row, Run&& run) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_),
-            (I == 0 ? input : acts_[I].data()) + first_row * shapes[I].size(),
-            acts_[I + 1].data() + first_row * shapes[I + 1].size())),
+            (I == 0 ? input : acts(I)) + first_row * shapes[I].size(), acts(I + 1) + first_row * shapes[I + 1].size())),
        ...);
     }(std::make_index_sequence<layer_count>{});
   }
@@ -113,8 +145,8 @@ class runner_base {
           [&] {
             constexpr std::size_t I = layer_count - 1 - J;
             run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_),
-                (I == 0 ? input : acts_[I].data()) + first_row * shapes[I].size(),
-                acts_[I + 1].data() + first_row * shapes[I + 1].size(), pair[(I + 1) % 2].data(),
+                (I == 0 ? input : acts(I)) + first_row * shapes[I].size(), acts(I + 1) + first_row * shapes[I + 1].size(),
+                pair[(I + 1) % 2].data(),
                 I == 0 ? nullptr : pair[I % 2].data());
           }(),
           ...);
@@ -174,7 +206,7 @@ class runner_base {
   }
 
   kernels_type kernels_;
-  std::array<Buffer, layer_count + 1> acts_;  ///< [0] unused: the input is the caller's
+  std::array<Buffer, layer_count + 1> acts_;  ///< [0] unused: the input is the caller's; [k] unused where shares_input[k]
   std::vector<std::array<Buffer, 2>> grads_;  ///< per lane: the activation gradients, in turn
   std::uint64_t step_ = 0;
 

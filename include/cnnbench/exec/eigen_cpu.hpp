@@ -16,7 +16,11 @@
 //   compute_gradients<Loss>(x, y, n), gradients(), gradient_buffer(), apply_gradients(opt), activation(k), params(),
 //   memory_bytes(), threads(), step(); profiling(), profile(on), layer_profile(), reset_profile().
 // Thread safety: a runner is used by one caller thread at a time (its team is internal). All calls
-// are synchronous. Conv is im2col + GEMM over groups of samples; Dense is GEMM; the rest are loops.
+// are synchronous. Conv is Winograd F(2x2, 3x3) or im2col + GEMM, its weight gradient shifted windows
+// or im2col + GEMM (backend/eigen/conv.hpp says which layer gets which); Dense is GEMM; the rest are
+// loops. A ReLU after a Conv or Dense runs in place, as PyTorch's ReLU(inplace=True): one buffer for
+// both outputs, so activation(k) of that Conv or Dense holds the ReLU's output
+// (runner.activation_overwritten(k) says where); results are the same bits as with separate buffers.
 #pragma once
 #include <cstdint>
 #include <thread>

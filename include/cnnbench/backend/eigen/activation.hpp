@@ -27,8 +27,11 @@ struct pointwise_kernel {
 };
 }  // namespace detail
 
+/// ReLU runs in place after a Conv or Dense (runner_base.hpp's shares_input): forward with y == x is
+/// element by element, and backward reads y only (dx = dy where y > 0).
 template <shape In>
 struct kernel<ReLU, In> : detail::pointwise_kernel<In, kernel<ReLU, In>> {
+  static constexpr bool in_place = true;
   static float f(float x) noexcept { return x > 0.0f ? x : 0.0f; }
   static float df(float, float y, float dy) noexcept { return y > 0.0f ? dy : 0.0f; }
 };

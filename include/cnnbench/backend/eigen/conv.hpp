@@ -24,6 +24,8 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   static constexpr std::size_t PT = L::template pad_top<In>;
   static constexpr std::size_t PL = L::template pad_left<In>;
   static constexpr bool pointwise = K == 1 && S == 1 && PT == 0 && PL == 0;  // 1x1: the input is its own im2col
+  /// backward needs x and dY only: a ReLU after it may overwrite its output (runner_base.hpp).
+  static constexpr bool backward_reads_output = false;
   /// Samples per GEMM: at least 256 columns (one sample when its output has >= 256 positions), but an
   /// im2col block of at most 256K floats (1 MiB: half of a 2 MiB L2, so the block is still in cache when
   /// the GEMM packs it). Measured on S1-S3 (bm_train, one thread): larger groups (>= 1024 or 4096

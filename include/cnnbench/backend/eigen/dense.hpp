@@ -12,6 +12,8 @@ template <std::size_t U, bias B, shape In>
 struct kernel<Dense<U, B>, In> {
   using L = Dense<U, B>;
   static constexpr std::size_t I = In.c;
+  /// backward needs x and dY only: a ReLU after it may overwrite its output (runner_base.hpp).
+  static constexpr bool backward_reads_output = false;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   void forward(const context&, const float* x, float* y, std::size_t n, const float* w) {
     gemm(n, U, I, x, I, false, w, I, true, y, U, false);  // Y = X W^T

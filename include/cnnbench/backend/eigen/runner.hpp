@@ -220,11 +220,18 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   std::span<float> gradient_buffer() noexcept { return grad_; }
   /// Activation k of the last training-mode call (compute_gradients, train_step): k = 0 is the input
   /// (the caller's buffer: valid while it lives), k = i + 1 the output of layer i (n x shapes[k]).
-  /// Inference (forward) does not keep activations.
+  /// A ReLU after a Conv or Dense runs in place (as PyTorch's ReLU(inplace=True); runner_base.hpp's
+  /// shares_input): the Conv's or Dense's activation then holds the ReLU's output, max(0, .) of its
+  /// own (activation_overwritten(k) says where). Inference (forward) does not keep activations.
   std::span<const float> activation(std::size_t k) const {
     if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
     if (k == 0) return {input_, batch_ * In.size()};
     return {this->acts(k), batch_ * shapes[k].size()};
+  }
+  /// Whether activation k (1 <= k < layer_count) was overwritten by the in-place layer after it, so
+  /// that activation(k) returns that layer's output (activation(k + 1)'s values).
+  static constexpr bool activation_overwritten(std::size_t k) noexcept {
+    return k >= 1 && k < layer_count && base::shares_input[k + 1];
   }
   /// Bytes of host memory the runner holds (parameters, state, gradients, optimizer state,
   /// activations, gradient buffers, workspaces).
@@ -258,7 +265,8 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   void reserve_training(std::size_t n) {
     if (n <= capacity_) return;
     capacity_ = n;
-    for (std::size_t k = 1; k <= layer_count; ++k) this->acts_[k].assign(n * shapes[k].size(), 0.0f);
+    for (std::size_t k = 1; k <= layer_count; ++k)  // an in-place layer's output lives in its input's buffer
+      if (base::owner[k] == k) this->acts_[k].assign(n * shapes[k].size(), 0.0f);
     const std::size_t rows = (n + team_.size() - 1) / team_.size();
     this->grads_.resize(team_.size());
     for (auto& pair : this->grads_)
