@@ -166,6 +166,12 @@ class runner_base {
     }(std::make_index_sequence<layer_count>{});
   }
 
+  /// Whether activation k (1 <= k < layer_count) is overwritten by the in-place layer after it
+  /// (shares_input[k + 1]), so that the runner's activation(k) holds that layer's output.
+  static constexpr bool activation_overwritten(std::size_t k) noexcept {
+    return k >= 1 && k < layer_count && shares_input[k + 1];
+  }
+
   /// True (once) when the optimizer type differs from the previous call's: the caller then resets
   /// the optimizer state buffers (Opt::state_buffers of them, param_count each, zero).
   template <class Opt>

@@ -47,6 +47,7 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
 
  public:
   using typename base::network_type;
+  using base::activation_overwritten;
   using base::layer_count;
   using base::output_shape;
   using base::output_size;
@@ -227,11 +228,6 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
     if (k > layer_count) throw value_error("activation index " + std::to_string(k) + " out of range");
     if (k == 0) return {input_, batch_ * In.size()};
     return {this->acts(k), batch_ * shapes[k].size()};
-  }
-  /// Whether activation k (1 <= k < layer_count) was overwritten by the in-place layer after it, so
-  /// that activation(k) returns that layer's output (activation(k + 1)'s values).
-  static constexpr bool activation_overwritten(std::size_t k) noexcept {
-    return k >= 1 && k < layer_count && base::shares_input[k + 1];
   }
   /// Bytes of host memory the runner holds (parameters, state, gradients, optimizer state,
   /// activations, gradient buffers, workspaces).
