@@ -209,24 +209,32 @@ TEST_CASE("Winograd layer in a model: gradients equal finite differences across 
   REQUIRE(!(a == p.net));
 }
 
-// ReLU after a Conv or Dense runs in place (backend/runner_base.hpp's shares_input): the same model
-// with an Identity before each ReLU (Identity does not declare that its backward ignores its output,
-// so nothing there runs in place) must give the same loss, gradients and trained weights bit for bit,
-// and keep two activation buffers less per pair.
-using InPlaceNet = Sequential<Conv<6, 3>, ReLU, MaxPool<2>, Flatten, Dense<12>, ReLU, Dense<4>>;
-using CopyingNet = Sequential<Conv<6, 3>, Identity, ReLU, MaxPool<2>, Flatten, Dense<12>, Identity, ReLU, Dense<4>>;
-constexpr shape in_place_in{2, 10, 10};
+// ReLU after a Conv or Dense runs in place (backend/runner_base.hpp's shares_input), and its forward
+// pass is fused into the Conv's or Dense's (relu_fused: max(0, .) as the output is written; the
+// first Conv by Winograd, the second by im2col + GEMM in groups of 3 samples and single samples): the
+// same model with an Identity before each ReLU (Identity does not declare that its backward ignores
+// its output, so nothing there runs in place or fused) must give the same loss, gradients and trained
+// weights bit for bit, and keep two activation buffers less per pair.
+using InPlaceNet = Sequential<Conv<32, 3>, ReLU, Conv<6, 3>, ReLU, MaxPool<2>, Flatten, Dense<12>, ReLU, Dense<4>>;
+using CopyingNet = Sequential<Conv<32, 3>, Identity, ReLU, Conv<6, 3>, Identity, ReLU, MaxPool<2>, Flatten, Dense<12>,
+                              Identity, ReLU, Dense<4>>;
+constexpr shape in_place_in{3, 14, 14};
 using in_place_runner = backend::eigen::runner<InPlaceNet, in_place_in>;
 using copying_runner = backend::eigen::runner<CopyingNet, in_place_in>;
-static_assert(in_place_runner::activation_overwritten(1) && in_place_runner::activation_overwritten(5));
-static_assert(!in_place_runner::activation_overwritten(2) && !in_place_runner::activation_overwritten(4));
+static_assert(backend::eigen::kernel<Conv<32, 3>, in_place_in>::use_winograd);
+static_assert(!backend::eigen::kernel<Conv<6, 3>, shape{32, 12, 12}>::use_winograd);
+static_assert(in_place_runner::activation_overwritten(1) && in_place_runner::activation_overwritten(3) &&
+              in_place_runner::activation_overwritten(7));
+static_assert(!in_place_runner::activation_overwritten(2) && !in_place_runner::activation_overwritten(4) &&
+              !in_place_runner::activation_overwritten(6));
+static_assert(in_place_runner::relu_fused[1] && in_place_runner::relu_fused[3] && in_place_runner::relu_fused[7]);
 static_assert([] {
   for (std::size_t k = 0; k <= copying_runner::layer_count; ++k)
-    if (copying_runner::activation_overwritten(k)) return false;
+    if (copying_runner::activation_overwritten(k) || copying_runner::relu_fused[k]) return false;
   return true;
 }());
 
-TEST_CASE("ReLU after Conv and Dense runs in place: bit-identical to separate buffers, two buffers less", "[policy][in_place]") {
+TEST_CASE("ReLU after Conv and Dense runs in place and fused: bit-identical to separate layers, two buffers less", "[policy][in_place]") {
   problem<InPlaceNet, in_place_in> p(9, 31);
   network<CopyingNet, in_place_in> copying;
   REQUIRE(copying.params().size() == p.net.params().size());
@@ -238,20 +246,21 @@ TEST_CASE("ReLU after Conv and Dense runs in place: bit-identical to separate bu
     const float la = a.compute_gradients(p.x, p.y, p.n), lb = b.compute_gradients(p.x, p.y, p.n);
     REQUIRE(std::memcmp(&la, &lb, sizeof la) == 0);
     REQUIRE(std::memcmp(a.gradients().data(), b.gradients().data(), a.gradients().size_bytes()) == 0);
-    // The Conv's and the Dense's activations hold the ReLU's output, the ReLU's are the same buffer.
-    REQUIRE(a.activation(1).data() == a.activation(2).data());
-    REQUIRE(a.activation(5).data() == a.activation(6).data());
-    REQUIRE(std::memcmp(a.activation(1).data(), b.activation(3).data(), a.activation(1).size_bytes()) == 0);
-    REQUIRE(std::memcmp(a.activation(5).data(), b.activation(8).data(), a.activation(5).size_bytes()) == 0);
-    bool some_positive = false;
-    for (float v : a.activation(1)) {
-      REQUIRE(v >= 0.0f);
-      some_positive = some_positive || v > 0.0f;
+    // The Convs' and the Dense's activations hold the ReLU's output, the ReLU's are the same buffer.
+    for (auto [ka, kb] : {std::pair<std::size_t, std::size_t>{1, 3}, {3, 6}, {7, 11}}) {
+      INFO("activation " << ka);
+      REQUIRE(a.activation(ka).data() == a.activation(ka + 1).data());
+      REQUIRE(std::memcmp(a.activation(ka).data(), b.activation(kb).data(), a.activation(ka).size_bytes()) == 0);
+      bool some_positive = false;
+      for (float v : a.activation(ka)) {
+        REQUIRE(v >= 0.0f);
+        some_positive = some_positive || v > 0.0f;
+      }
+      REQUIRE(some_positive);
     }
-    REQUIRE(some_positive);
-    // b keeps the Conv's and Dense's outputs, the Identity's copies and the ReLU's outputs apart.
-    constexpr std::size_t conv_out = 6 * 8 * 8, dense_out = 12;
-    REQUIRE(b.memory_bytes() - a.memory_bytes() == 2 * p.n * (conv_out + dense_out) * sizeof(float));
+    // b keeps the Convs' and Dense's outputs, the Identity's copies and the ReLU's outputs apart.
+    constexpr std::size_t conv1_out = 32 * 12 * 12, conv2_out = 6 * 10 * 10, dense_out = 12;
+    REQUIRE(b.memory_bytes() - a.memory_bytes() == 2 * p.n * (conv1_out + conv2_out + dense_out) * sizeof(float));
     for (int s = 0; s < 3; ++s) {
       a.train_step(p.x, p.y, p.n, optim::sgd{.lr = 0.05, .momentum = 0.9});
       b.train_step(p.x, p.y, p.n, optim::sgd{.lr = 0.05, .momentum = 0.9});

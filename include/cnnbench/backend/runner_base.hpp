@@ -7,7 +7,8 @@
 //     same name in every back end: backend::eigen::kernel, backend::cuda::kernel);
 //   - the activation buffers of a training step (acts(k): the output of layer k - 1, k = 1..L; the
 //     input is the caller's; an in-place layer's output shares its input's buffer, see
-//     shares_input) and the activation-gradient buffers, one pair per lane (a lane is a
+//     shares_input, and an in-place ReLU's forward may be fused into the layer before's, see
+//     relu_fused) and the activation-gradient buffers, one pair per lane (a lane is a
 //     thread of eigen_cpu's team, or the one stream of cudnn), used in turn: the gradient with respect
 //     to activation k lives in pair[k % 2];
 //   - the schedules: the training forward pass, the backward pass (last layer first) and the inference
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../layers/activation.hpp"
 #include "../exec/runner.hpp"
 #include "../network.hpp"
 #include "../optim.hpp"
@@ -54,6 +56,10 @@ concept in_place_kernel = requires { requires K::in_place; };
 /// it declares `static constexpr bool backward_reads_output = false`. Not declaring it is always safe.
 template <class K>
 concept output_free_backward = requires { requires !K::backward_reads_output; };
+/// A kernel whose training forward pass can apply ReLU to its output as it writes it (eigen_cpu's
+/// Conv and Dense: the context's `relu` flag): it declares `static constexpr bool fuses_relu = true`.
+template <class K>
+concept relu_fusing_kernel = requires { requires K::fuses_relu; };
 
 template <class Net, shape In, template <class, shape> class Kernel, class Buffer>
 class runner_base {
@@ -121,6 +127,23 @@ class runner_base {
     for (std::size_t k = 0; k <= layer_count; ++k) o[k] = k >= 1 && shares_input[k] ? o[k - 1] : k;
     return o;
   }();
+
+  /// relu_fused[I] (layer I = 0..L-1): layer I is a ReLU that runs in place (shares_input[I + 1]) after
+  /// a relu_fusing_kernel, which writes max(0, .) of its output directly (the values a separate ReLU
+  /// would write, bit for bit): the back end skips layer I's training forward and tells layer I - 1 to
+  /// fuse it (fuses_next). The ReLU's backward is unchanged (it reads the shared buffer). Inference
+  /// runs every layer (its buffers are not shared).
+  static constexpr std::array<bool, layer_count + 1> relu_fused = [] {
+    std::array<bool, layer_count + 1> a{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((a[I] = I >= 1 && shares_input[I + 1] && std::is_same_v<typename cnnbench::detail::at_t<I, layers>::layer, ReLU> &&
+               relu_fusing_kernel<std::tuple_element_t<(I >= 1 ? I - 1 : 0), kernels_type>>),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+    return a;
+  }();
+  /// Whether layer I's training forward applies the next layer's ReLU (relu_fused[I + 1]).
+  static constexpr bool fuses_next(std::size_t I) noexcept { return I + 1 < layer_count && relu_fused[I + 1]; }
 
   /// Training forward pass: run(I, kernel_I, in, out) for I = 0..L-1, where in is the input (layer 0)
   /// or activation I, and out activation I + 1, both offset to row `first_row`.

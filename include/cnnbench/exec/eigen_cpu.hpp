@@ -20,7 +20,9 @@
 // or im2col + GEMM (backend/eigen/conv.hpp says which layer gets which); Dense is GEMM; the rest are
 // loops. A ReLU after a Conv or Dense runs in place, as PyTorch's ReLU(inplace=True): one buffer for
 // both outputs, so activation(k) of that Conv or Dense holds the ReLU's output
-// (runner.activation_overwritten(k) says where); results are the same bits as with separate buffers.
+// (runner.activation_overwritten(k) says where), and its training forward is fused into theirs
+// (max(0, .) as they write their output; runner.relu_fused[I] says which layers: a profile then shows
+// that ReLU's forward time in the layer before); results are the same bits as with separate layers.
 #pragma once
 #include <cstdint>
 #include <thread>

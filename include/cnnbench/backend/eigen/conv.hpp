@@ -26,6 +26,9 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   static constexpr bool pointwise = K == 1 && S == 1 && PT == 0 && PL == 0;  // 1x1: the input is its own im2col
   /// backward needs x and dY only: a ReLU after it may overwrite its output (runner_base.hpp).
   static constexpr bool backward_reads_output = false;
+  /// forward applies a following in-place ReLU when ctx.relu (runner_base.hpp's relu_fused): in the
+  /// Winograd output transform, or with the bias after the GEMM.
+  static constexpr bool fuses_relu = true;
   /// Samples per GEMM: at least 256 columns (one sample when its output has >= 256 positions), but an
   /// im2col block of at most 256K floats (1 MiB: half of a 2 MiB L2, so the block is still in cache when
   /// the GEMM packs it). Measured on S1-S3 (bm_train, one thread): larger groups (>= 1024 or 4096
@@ -163,7 +166,7 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
     const float* bias = nullptr;
     if constexpr (L::has_bias) bias = w + tensor_offset<L, In>(param_role::bias);
     if constexpr (use_winograd) {
-      wino.forward(w, bias, x, n, y, ctx.workspace);
+      wino.forward(w, bias, x, n, y, ctx.workspace, ctx.relu);
       return;
     }
     for (std::size_t s = 0; s < n; s += group) {
@@ -178,9 +181,8 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
         }
         float* out = y + s * Out.size();
         gemm(F, HW, CKK, w, CKK, false, col, HW, false, out, HW, false);
-        if constexpr (L::has_bias)
-          for (std::size_t f = 0; f < F; ++f)
-            for (std::size_t p = 0; p < HW; ++p) out[f * HW + p] += bias[f];
+        if (L::has_bias || ctx.relu)
+          for (std::size_t f = 0; f < F; ++f) epilogue(out + f * HW, out + f * HW, bias, f, ctx.relu);
         continue;
       }
       float* col = ctx.workspace;
@@ -192,10 +194,8 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
         for (std::size_t f = 0; f < F; ++f) {
           const float* src = tmp + f * ld + g * HW;
           float* dst = out + f * HW;
-          if constexpr (L::has_bias)
-            for (std::size_t p = 0; p < HW; ++p) dst[p] = src[p] + bias[f];
-          else
-            copy(src, dst, HW);
+          if (L::has_bias || ctx.relu) epilogue(src, dst, bias, f, ctx.relu);
+          else copy(src, dst, HW);
         }
       }
     }
@@ -221,6 +221,18 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   }
 
  private:
+  // dst[p] = src[p] + bias[f] (no bias: + 0 is skipped), then max(0, .) when relu (ReLU's own f), p < HW.
+  static void epilogue(const float* src, float* dst, const float* bias, std::size_t f, bool relu) {
+    const float b = L::has_bias ? bias[f] : 0.0f;
+    if (relu) {
+      for (std::size_t p = 0; p < HW; ++p) {
+        const float v = L::has_bias ? src[p] + b : src[p];
+        dst[p] = v > 0.0f ? v : 0.0f;
+      }
+    } else {
+      for (std::size_t p = 0; p < HW; ++p) dst[p] = src[p] + b;
+    }
+  }
   // dL/dx (dx not null) and dL/dw, dL/db (dw not null) by im2col + GEMM.
   void backward_im2col(const context& ctx, const float* x, const float* dy, float* dx, std::size_t n, const float* w,
                        float* dw, float* dbias) {

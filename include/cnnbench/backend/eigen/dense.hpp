@@ -14,11 +14,20 @@ struct kernel<Dense<U, B>, In> {
   static constexpr std::size_t I = In.c;
   /// backward needs x and dY only: a ReLU after it may overwrite its output (runner_base.hpp).
   static constexpr bool backward_reads_output = false;
+  /// forward applies a following in-place ReLU with the bias when ctx.relu (runner_base.hpp's relu_fused).
+  static constexpr bool fuses_relu = true;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
-  void forward(const context&, const float* x, float* y, std::size_t n, const float* w) {
+  void forward(const context& ctx, const float* x, float* y, std::size_t n, const float* w) {
     gemm(n, U, I, x, I, false, w, I, true, y, U, false);  // Y = X W^T
-    if constexpr (L::has_bias) {
-      const float* bias = w + tensor_offset<L, In>(param_role::bias);
+    const float* bias = nullptr;
+    if constexpr (L::has_bias) bias = w + tensor_offset<L, In>(param_role::bias);
+    if (ctx.relu) {
+      for (std::size_t r = 0; r < n; ++r)
+        for (std::size_t u = 0; u < U; ++u) {
+          const float v = L::has_bias ? y[r * U + u] + bias[u] : y[r * U + u];
+          y[r * U + u] = v > 0.0f ? v : 0.0f;  // ReLU's own f (activation.hpp)
+        }
+    } else if constexpr (L::has_bias) {
       for (std::size_t r = 0; r < n; ++r)
         for (std::size_t u = 0; u < U; ++u) y[r * U + u] += bias[u];
     }

@@ -53,6 +53,7 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   using base::output_size;
   using base::param_count;
   using base::param_offsets;
+  using base::relu_fused;
   using base::shapes;
   using base::state_count;
   using base::state_offsets;
@@ -344,9 +345,12 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
         meet(layer_buckets(lane, 0), profile_phase::forward);
       }
       this->forward_schedule(input_, b0, [&](auto I, auto& k, const float* in, float* out) {
-        context c = make_context(t, I, true, b0);
-        c.profile = pl;
-        k.forward(c, in, out, b1 - b0, params_.data() + param_offsets[I]);
+        if constexpr (!base::relu_fused[I]) {  // else the layer before wrote this ReLU's output
+          context c = make_context(t, I, true, b0);
+          c.profile = pl;
+          c.relu = base::fuses_next(I);
+          k.forward(c, in, out, b1 - b0, params_.data() + base::param_offsets[I]);
+        }
         if (prof) {
           if (I + 1 < layer_count) meet(layer_buckets(lane, I + 1), profile_phase::forward);
           else meet(&prof_loss_[lane], profile_phase::forward);

@@ -67,6 +67,21 @@ template <class T>
 #endif
 }
 
+/// max(0, v) per lane, as ReLU's scalar `v > 0 ? v : 0`: -0 and NaN give +0 (maxps returns its second
+/// operand when the two are equal or one is NaN).
+[[gnu::always_inline]] inline vec relu(vec v) {
+#if defined(__AVX512F__)
+  return _mm512_max_ps(v, _mm512_setzero_ps());
+#elif defined(__AVX__)
+  return _mm256_max_ps(v, _mm256_setzero_ps());
+#elif defined(__SSE__)
+  return _mm_max_ps(v, _mm_setzero_ps());
+#else
+  for (std::size_t i = 0; i < lanes; ++i) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+  return v;
+#endif
+}
+
 /// The sum of v's lanes, by halves (lanes 0..W/2 + lanes W/2..W, and so on): a fixed order.
 template <class T>
 [[gnu::always_inline]] inline float reduce_add(const T& v) {

@@ -474,9 +474,14 @@ inline void gemm_rows(std::size_t rr, const float* Up, std::size_t blocks, std::
 }
 
 /// out[((o0 + r) * 4 + a * 2 + b) * os + t0 ..] = (A^T m A)[a][b] + bias[o0 + r] (bias may be null) for
-/// r < rr and the block's tiles, m from M (gemm_block's layout).
+/// r < rr and the block's tiles, m from M (gemm_block's layout); max(0, .) of it when Relu.
+template <bool Relu>
 inline void output_block(const float* M, std::size_t rr, std::size_t o0, const float* bias, float* out, std::size_t os,
                          std::size_t t0) {
+  auto put = [](float* p, vec v) {
+    if constexpr (Relu) v = simd::relu(v);
+    store(p, v);
+  };
   constexpr std::size_t T = tiles_per_block;
   for (std::size_t r = 0; r < rr; ++r) {
     const float bo = bias ? bias[o0 + r] : 0.0f;
@@ -489,10 +494,10 @@ inline void output_block(const float* M, std::size_t rr, std::size_t o0, const f
       const vec a1 = m[4] + m[5] + m[6], b1 = m[5] - m[6] - m[7];
       const vec a2 = m[8] + m[9] + m[10], b2 = m[9] - m[10] - m[11];
       const vec a3 = m[12] + m[13] + m[14], b3 = m[13] - m[14] - m[15];
-      store(y + h, vec(a0 + a1 + a2 + bo));
-      store(y + os + h, vec(b0 + b1 + b2 + bo));
-      store(y + 2 * os + h, vec(a1 - a2 - a3 + bo));
-      store(y + 3 * os + h, vec(b1 - b2 - b3 + bo));
+      put(y + h, vec(a0 + a1 + a2 + bo));
+      put(y + os + h, vec(b0 + b1 + b2 + bo));
+      put(y + 2 * os + h, vec(a1 - a2 - a3 + bo));
+      put(y + 3 * os + h, vec(b1 - b2 - b3 + bo));
     }
   }
 }
@@ -516,10 +521,10 @@ inline void write_output(const geometry& g, const band& bd, std::size_t cout, st
   }
 }
 
-/// Output rows 2 ty0 .. 2 (ty0 + rows) (cropped) of one sample y = conv(x) + bias, with packed
-/// filters Up (pack_filters of transform_filters' U); ws: band::floats(g, cout, rows).
+/// Output rows 2 ty0 .. 2 (ty0 + rows) (cropped) of one sample y = conv(x) + bias (max(0, .) of it when
+/// relu), with packed filters Up (pack_filters of transform_filters' U); ws: band::floats(g, cout, rows).
 inline void run_band(const geometry& g, std::size_t cout, const float* Up, const float* x, std::size_t ty0,
-                     std::size_t rows, const float* bias, float* y, float* ws) {
+                     std::size_t rows, const float* bias, bool relu, float* y, float* ws) {
   constexpr std::size_t T = tiles_per_block;
   const band bd = band::make(g, rows);
   float* in = ws;
@@ -540,7 +545,8 @@ inline void run_band(const geometry& g, std::size_t cout, const float* Up, const
     for (std::size_t ob = 0; ob < blocks; ++ob) {
       const std::size_t o0 = ob * rows_per_block, rr = std::min(rows_per_block, cout - o0);
       gemm_rows(rr, Up, blocks, g.c, ob, V, M);
-      output_block(M, rr, o0, bias, out, bd.os, t0);
+      if (relu) output_block<true>(M, rr, o0, bias, out, bd.os, t0);
+      else output_block<false>(M, rr, o0, bias, out, bd.os, t0);
     }
   }
   write_output(g, bd, cout, ty0, out, y);
@@ -590,14 +596,16 @@ struct conv {
                                                           blocked::band::floats(data, fwd.c, data_rows)});
     return std::max(bands, 2 * 16 * f * fwd.c + block_floats(fwd, f, g, dw_rows));
   }
-  /// y = conv(x) + bias (bias: f floats, or nullptr) for n samples.
-  void forward(const float* w, const float* bias, const float* x, std::size_t n, float* y, float* ws) const {
+  /// y = conv(x) + bias (bias: f floats, or nullptr) for n samples; y = max(0, conv(x) + bias) when relu
+  /// (a ReLU fused into the layer: the same values as ReLU's `v > 0 ? v : 0` on the stored y).
+  void forward(const float* w, const float* bias, const float* x, std::size_t n, float* y, float* ws,
+               bool relu = false) const {
     float* U = ws + packed_floats();  // the band's scratch, before the bands use it
     transform_filters(w, f, fwd.c, false, U);
     blocked::pack_filters(U, f, fwd.c, ws);
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t ty0 = 0; ty0 < fwd.th(); ty0 += fwd_rows)
-        blocked::run_band(fwd, f, ws, x + s * fwd.c * fwd.h * fwd.w, ty0, std::min(fwd_rows, fwd.th() - ty0), bias,
+        blocked::run_band(fwd, f, ws, x + s * fwd.c * fwd.h * fwd.w, ty0, std::min(fwd_rows, fwd.th() - ty0), bias, relu,
                           y + s * f * fwd.oh * fwd.ow, ws + packed_floats());
   }
   /// dw[f, c, 3, 3] += dL/dw for n samples (the filters only: the bias gradient is a plain sum of dY).
@@ -620,7 +628,7 @@ struct conv {
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t ty0 = 0; ty0 < data.th(); ty0 += data_rows)
         blocked::run_band(data, fwd.c, ws, dy + s * f * fwd.oh * fwd.ow, ty0, std::min(data_rows, data.th() - ty0),
-                          nullptr, dx + s * fwd.c * fwd.h * fwd.w, ws + packed_floats());
+                          nullptr, false, dx + s * fwd.c * fwd.h * fwd.w, ws + packed_floats());
   }
 };
 
