@@ -10,7 +10,8 @@
 //     shares_input, and an in-place ReLU's forward may be fused into the layer before's, see
 //     relu_fused) and the activation-gradient buffers, one pair per lane (a lane is a
 //     thread of eigen_cpu's team, or the one stream of cudnn), used in turn: the gradient with respect
-//     to activation k lives in pair[k % 2];
+//     to activation k lives in pair[grad_slot[k]] (k % 2 unless a ReLU's backward is fused into the
+//     next layer's, see relu_backward_fused);
 //   - the schedules: the training forward pass, the backward pass (last layer first) and the inference
 //     pass (two buffers in turn, the last layer writing the output), each calling the back end's
 //     `run(I, kernel, pointers...)` once per layer, in order;
@@ -60,6 +61,11 @@ concept output_free_backward = requires { requires !K::backward_reads_output; };
 /// Conv and Dense: the context's `relu` flag): it declares `static constexpr bool fuses_relu = true`.
 template <class K>
 concept relu_fusing_kernel = requires { requires K::fuses_relu; };
+/// A kernel whose backward pass can apply the backward of a ReLU before it to its own dL/dx (zero where
+/// its input, the ReLU's output, is not > 0; eigen_cpu's Conv, Dense and MaxPool: the context's
+/// `relu_mask` flag): it declares `static constexpr bool masks_relu = true`.
+template <class K>
+concept relu_masking_kernel = requires { requires K::masks_relu; };
 
 template <class Net, shape In, template <class, shape> class Kernel, class Buffer>
 class runner_base {
@@ -145,6 +151,32 @@ class runner_base {
   /// Whether layer I's training forward applies the next layer's ReLU (relu_fused[I + 1]).
   static constexpr bool fuses_next(std::size_t I) noexcept { return I + 1 < layer_count && relu_fused[I + 1]; }
 
+  /// relu_backward_fused[I] (layer I = 0..L-1): layer I is a ReLU, not the first or the last, whose next
+  /// layer's kernel is a relu_masking_kernel: that layer's backward writes its dL/dx only where its input
+  /// (the ReLU's output) is > 0, which is the ReLU's dL/dx bit for bit; the back end skips the ReLU's
+  /// backward (masks_previous tells the next layer), and the two gradients share a buffer (grad_slot).
+  static constexpr std::array<bool, layer_count + 1> relu_backward_fused = [] {
+    std::array<bool, layer_count + 1> a{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((a[I] = I >= 1 && I + 1 < layer_count &&
+               std::is_same_v<typename cnnbench::detail::at_t<I, layers>::layer, ReLU> &&
+               relu_masking_kernel<std::tuple_element_t<(I + 1 < layer_count ? I + 1 : I), kernels_type>>),
+       ...);
+    }(std::make_index_sequence<layer_count>{});
+    return a;
+  }();
+  /// Whether layer I's backward applies the backward of the ReLU before it (relu_backward_fused[I - 1]).
+  static constexpr bool masks_previous(std::size_t I) noexcept { return I >= 1 && relu_backward_fused[I - 1]; }
+  /// grad_slot[k] (k = 1..L): the buffer of a lane's pair that holds dLoss/d(activation k): k % 2 when
+  /// nothing is fused; a fused ReLU's input and output gradients share one (the next layer writes the
+  /// input's directly), and consecutive layers otherwise alternate, so no layer reads and writes one buffer.
+  static constexpr std::array<std::size_t, layer_count + 1> grad_slot = [] {
+    std::array<std::size_t, layer_count + 1> s{};
+    s[layer_count] = layer_count % 2;
+    for (std::size_t k = layer_count; k-- > 1;) s[k] = relu_backward_fused[k] ? s[k + 1] : 1 - s[k + 1];
+    return s;
+  }();
+
   /// Training forward pass: run(I, kernel_I, in, out) for I = 0..L-1, where in is the input (layer 0)
   /// or activation I, and out activation I + 1, both offset to row `first_row`.
   template <class Run>
@@ -158,8 +190,10 @@ class runner_base {
 
   /// Backward pass of lane `lane`: run(I, kernel_I, x, y, dy, dx) for I = L-1..0, where x and y are
   /// the layer's input and output activations (offset to `first_row`), dy = dLoss/dy (lane pair
-  /// [(I + 1) % 2]) and dx = dLoss/dx (pair [I % 2]; nullptr for the first layer, whose input
-  /// gradient nobody needs). The loss writes dLoss/dlogits into loss_gradient(lane) first.
+  /// [grad_slot[I + 1]]) and dx = dLoss/dx (pair [grad_slot[I]]; nullptr for the first layer, whose input
+  /// gradient nobody needs). The loss writes dLoss/dlogits into loss_gradient(lane) first. A back end
+  /// that fuses a ReLU's backward (relu_backward_fused) does not run that layer's kernel (its dy and dx
+  /// are then one buffer).
   template <class Run>
   void backward_schedule(const float* input, std::size_t first_row, std::size_t lane, Run&& run) {
     auto& pair = grads_[lane];
@@ -169,14 +203,14 @@ class runner_base {
             constexpr std::size_t I = layer_count - 1 - J;
             run(std::integral_constant<std::size_t, I>{}, std::get<I>(kernels_),
                 (I == 0 ? input : acts(I)) + first_row * shapes[I].size(), acts(I + 1) + first_row * shapes[I + 1].size(),
-                pair[(I + 1) % 2].data(),
-                I == 0 ? nullptr : pair[I % 2].data());
+                pair[grad_slot[I + 1]].data(),
+                I == 0 ? nullptr : pair[grad_slot[I]].data());
           }(),
           ...);
     }(std::make_index_sequence<layer_count>{});
   }
   /// Where the loss writes dLoss/dlogits for the backward pass of `lane`.
-  float* loss_gradient(std::size_t lane) { return grads_[lane][layer_count % 2].data(); }
+  float* loss_gradient(std::size_t lane) { return grads_[lane][grad_slot[layer_count]].data(); }
 
   /// Inference pass through two buffers used in turn: run(I, kernel_I, in, out); layer 0 reads
   /// `input`, layer I > 0 reads pair[(I + 1) % 2], the last layer writes `output`, the others pair[I % 2].

@@ -29,6 +29,10 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
   /// forward applies a following in-place ReLU when ctx.relu (runner_base.hpp's relu_fused): in the
   /// Winograd output transform, or with the bias after the GEMM.
   static constexpr bool fuses_relu = true;
+  /// backward applies the backward of an in-place ReLU before it when ctx.relu_mask (runner_base.hpp's
+  /// relu_backward_fused): dL/dx only where x (the ReLU's output) > 0, in the Winograd output transform
+  /// or after col2im / the 1 x 1 GEMM, per group of samples.
+  static constexpr bool masks_relu = true;
   /// Samples per GEMM: at least 256 columns (one sample when its output has >= 256 positions), but an
   /// im2col block of at most 256K floats (1 MiB: half of a 2 MiB L2, so the block is still in cache when
   /// the GEMM packs it). Measured on S1-S3 (bm_train, one thread): larger groups (>= 1024 or 4096
@@ -213,7 +217,7 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
         wgrad::backward_weights(wgeom, x, dy, n, dw, dbias, ctx.workspace);
       ctx.phase(profile_phase::backward_data);
       if (!dx) return;
-      if constexpr (use_winograd) wino.backward_data(w, dy, n, dx, ctx.workspace);
+      if constexpr (use_winograd) wino.backward_data(w, dy, n, dx, ctx.workspace, ctx.relu_mask ? x : nullptr);
       else backward_im2col(ctx, x, dy, dx, n, w, nullptr, nullptr);  // dL/dx only
       return;
     }
@@ -268,12 +272,14 @@ struct kernel<Conv<F, K, S, Pad, B>, In> {
       if constexpr (pointwise) {
         if (g_count == 1) {
           gemm(CKK, HW, F, w, CKK, true, dyp, HW, false, dx + s * In.size(), HW, false);
+          if (ctx.relu_mask) simd::mask_relu(x + s * In.size(), dx + s * In.size(), In.size());
           continue;
         }
       }
       gemm(CKK, ld, F, w, CKK, true, dyp, ld, false, dcol, ld, false);  // dcol = W^T * dY
       std::fill(dx + s * In.size(), dx + (s + g_count) * In.size(), 0.0f);
       col2im(dcol, s, g_count, dx);
+      if (ctx.relu_mask) simd::mask_relu(x + s * In.size(), dx + s * In.size(), g_count * In.size());
     }
   }
 };

@@ -5,6 +5,7 @@
 #include "gemm.hpp"
 #include "../../layers/dense.hpp"
 #include "kernel.hpp"
+#include "simd.hpp"
 
 namespace cnnbench::backend::eigen {
 
@@ -16,6 +17,8 @@ struct kernel<Dense<U, B>, In> {
   static constexpr bool backward_reads_output = false;
   /// forward applies a following in-place ReLU with the bias when ctx.relu (runner_base.hpp's relu_fused).
   static constexpr bool fuses_relu = true;
+  /// backward applies the backward of an in-place ReLU before it when ctx.relu_mask (after the dL/dx GEMM).
+  static constexpr bool masks_relu = true;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   void forward(const context& ctx, const float* x, float* y, std::size_t n, const float* w) {
     gemm(n, U, I, x, I, false, w, I, true, y, U, false);  // Y = X W^T
@@ -42,7 +45,9 @@ struct kernel<Dense<U, B>, In> {
         for (std::size_t u = 0; u < U; ++u) dbias[u] += dy[r * U + u];
     }
     ctx.phase(profile_phase::backward_data);
-    if (dx) gemm(n, I, U, dy, U, false, w, I, false, dx, I, false);  // dX = dY W
+    if (!dx) return;
+    gemm(n, I, U, dy, U, false, w, I, false, dx, I, false);  // dX = dY W
+    if (ctx.relu_mask) simd::mask_relu(x, dx, n * I);
   }
 };
 

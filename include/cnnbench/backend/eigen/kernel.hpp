@@ -58,6 +58,7 @@ struct context {
   std::size_t first = 0;      ///< index in the whole batch of the sample the buffers point at
   bool training = false;      ///< dropout active, BatchNorm on batch statistics
   bool relu = false;          ///< forward: write max(0, .) of the output (a fuses_relu kernel; runner_base's relu_fused)
+  bool relu_mask = false;     ///< backward: dL/dx where x > 0, else 0 (a masks_relu kernel; runner_base's relu_backward_fused)
   std::uint64_t seed = 0;     ///< the runner's seed (dropout masks)
   std::uint64_t step = 0;     ///< training step counter (dropout masks)
   std::size_t layer = 0;      ///< index of the layer in the flattened model

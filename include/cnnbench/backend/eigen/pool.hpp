@@ -16,6 +16,10 @@ namespace cnnbench::backend::eigen {
 template <std::size_t K, std::size_t S, shape In>
 struct kernel<MaxPool<K, S>, In> {
   static constexpr shape Out = MaxPool<K, S>::template output_shape<In>;
+  /// backward applies the backward of an in-place ReLU before it when ctx.relu_mask (runner_base.hpp's
+  /// relu_backward_fused): dL/dx only where x (the ReLU's output) > 0, else +0, as ReLU's dx = y > 0 ?
+  /// dy : 0; with tiling windows one test per window (only its maximum gets a gradient), else per input.
+  static constexpr bool masks_relu = true;
   static constexpr std::size_t workspace_floats(std::size_t) { return 0; }
   void forward(const context&, const float* x, float* y, std::size_t n, const float*) {
     for (std::size_t b = 0; b < n; ++b)
@@ -47,13 +51,15 @@ struct kernel<MaxPool<K, S>, In> {
   }
   // For each window position (ky, kx) in row-major order, one pass over the outputs of a row:
   // hit = (x == max) * free, free -= hit. The passes over contiguous outputs vectorise (at -O3).
-  void backward(const context&, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
+  void backward(const context& ctx, const float* x, const float* y, const float* dy, float* dx, std::size_t n,
                 const float*, float*) {
     if (!dx) return;
     if constexpr (S == K) {
-      backward_tiled(x, y, dy, dx, n);
+      if (ctx.relu_mask) backward_tiled<true>(x, y, dy, dx, n);
+      else backward_tiled<false>(x, y, dy, dx, n);
       return;
     }
+    const bool relu = ctx.relu_mask;
     std::fill(dx, dx + n * In.size(), 0.0f);
     for (std::size_t b = 0; b < n; ++b)
       for (std::size_t c = 0; c < In.c; ++c) {
@@ -81,6 +87,9 @@ struct kernel<MaxPool<K, S>, In> {
                 const float hit = std::bit_cast<float>(std::bit_cast<std::uint32_t>(free[ox]) & mask);
                 free[ox] -= hit;
                 hv[ox] = hit * gv[ox];
+                if (relu)  // ReLU's df per input, so +0 (never -0) where x <= 0; bit masks again
+                  hv[ox] = std::bit_cast<float>(std::bit_cast<std::uint32_t>(hv[ox]) &
+                                                (0u - static_cast<std::uint32_t>(xs[ox] > 0.0f)));
               }
               if constexpr (S >= K) {  // windows do not overlap: each input is written once
                 for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] = hv[ox];
@@ -98,6 +107,8 @@ struct kernel<MaxPool<K, S>, In> {
   // masks (no branch on the data). Measured (bm_layers, S1, alternating): max_pool_1 backward 0.6-0.7
   // ms per step instead of 1.6-2.0 (one thread), 0.3-0.4 instead of 0.9-1.0 (two); backward()'s row
   // passes remain for overlapping windows.
+  // Relu: the ReLU before the pool, fused (see masks_relu): a window whose maximum is not > 0 passes 0.
+  template <bool Relu>
   static void backward_tiled(const float* x, const float* y, const float* dy, float* dx, std::size_t n) {
     constexpr bool covered = Out.h * S == In.h && Out.w * S == In.w;
     for (std::size_t b = 0; b < n; ++b)
@@ -110,7 +121,8 @@ struct kernel<MaxPool<K, S>, In> {
         for (std::size_t oy = 0; oy < Out.h; ++oy)
           for (std::size_t ox = 0; ox < Out.w; ++ox) {
             const float m = out[oy * Out.w + ox];
-            const std::uint32_t gv = std::bit_cast<std::uint32_t>(g[oy * Out.w + ox]);
+            std::uint32_t gv = std::bit_cast<std::uint32_t>(g[oy * Out.w + ox]);
+            if constexpr (Relu) gv &= 0u - static_cast<std::uint32_t>(m > 0.0f);  // +0 where m <= 0 (or NaN)
             std::uint32_t free = ~0u;
             const std::size_t o = oy * S * In.w + ox * S;
             for (std::size_t ky = 0; ky < K; ++ky)

@@ -53,6 +53,7 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
   using base::output_size;
   using base::param_count;
   using base::param_offsets;
+  using base::relu_backward_fused;
   using base::relu_fused;
   using base::shapes;
   using base::state_count;
@@ -363,10 +364,13 @@ class runner : public runner_base<Net, In, kernel, cnnbench::detail::aligned_vec
       if (prof) meet(layer_buckets(lane, layer_count - 1), profile_phase::backward_data);
       this->backward_schedule(input_, b0, lane,
                               [&](auto I, auto& k, const float* xi, const float* yi, const float* dy, float* dx) {
-                                context c = make_context(t, I, true, b0);
-                                c.profile = pl;
-                                k.backward(c, xi, yi, dy, dx, b1 - b0, params_.data() + param_offsets[I],
-                                           dparams + param_offsets[I]);
+                                if constexpr (!base::relu_backward_fused[I]) {  // else the next layer did it
+                                  context c = make_context(t, I, true, b0);
+                                  c.profile = pl;
+                                  c.relu_mask = base::masks_previous(I);
+                                  k.backward(c, xi, yi, dy, dx, b1 - b0, params_.data() + base::param_offsets[I],
+                                             dparams + base::param_offsets[I]);
+                                }
                                 if (prof) {
                                   if (I > 0) meet(layer_buckets(lane, I - 1), profile_phase::backward_data);
                                   else meet(&prof_update_[lane], profile_phase::forward);

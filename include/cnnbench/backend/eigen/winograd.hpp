@@ -502,8 +502,11 @@ inline void output_block(const float* M, std::size_t rr, std::size_t o0, const f
   }
 }
 
-/// Output rows 2 ty0 .. of one sample y (cout x oh x ow) from the band's output planes.
-inline void write_output(const geometry& g, const band& bd, std::size_t cout, std::size_t ty0, const float* out, float* y) {
+/// Output rows 2 ty0 .. of one sample y (cout x oh x ow) from the band's output planes; with a mask
+/// (cout x oh x ow, as y), y = mask > 0 ? value : 0 (ReLU's backward: the mask is its output).
+template <bool Masked>
+inline void write_output(const geometry& g, const band& bd, std::size_t cout, std::size_t ty0, const float* out,
+                         const float* mask, float* y) {
   const std::size_t tw = g.tw(), oy_hi = std::min(2 * (ty0 + bd.rows), g.oh);
   for (std::size_t o = 0; o < cout; ++o) {
     float* yo = y + o * g.oh * g.ow;
@@ -518,13 +521,16 @@ inline void write_output(const geometry& g, const band& bd, std::size_t cout, st
       }
       if (g.ow & 1) row[g.ow - 1] = e[g.ow / 2];
     }
+    if constexpr (Masked)  // the band's rows of this channel are contiguous, and in L1
+      simd::mask_relu(mask + o * g.oh * g.ow + 2 * ty0 * g.ow, yo + 2 * ty0 * g.ow, (oy_hi - 2 * ty0) * g.ow);
   }
 }
 
 /// Output rows 2 ty0 .. 2 (ty0 + rows) (cropped) of one sample y = conv(x) + bias (max(0, .) of it when
-/// relu), with packed filters Up (pack_filters of transform_filters' U); ws: band::floats(g, cout, rows).
+/// relu; where mask <= 0 zero, when mask is not null: see write_output), with packed filters Up
+/// (pack_filters of transform_filters' U); ws: band::floats(g, cout, rows).
 inline void run_band(const geometry& g, std::size_t cout, const float* Up, const float* x, std::size_t ty0,
-                     std::size_t rows, const float* bias, bool relu, float* y, float* ws) {
+                     std::size_t rows, const float* bias, bool relu, const float* mask, float* y, float* ws) {
   constexpr std::size_t T = tiles_per_block;
   const band bd = band::make(g, rows);
   float* in = ws;
@@ -549,7 +555,8 @@ inline void run_band(const geometry& g, std::size_t cout, const float* Up, const
       else output_block<false>(M, rr, o0, bias, out, bd.os, t0);
     }
   }
-  write_output(g, bd, cout, ty0, out, y);
+  if (mask) write_output<true>(g, bd, cout, ty0, out, mask, y);
+  else write_output<false>(g, bd, cout, ty0, out, nullptr, y);
 }
 }  // namespace blocked
 
@@ -605,7 +612,7 @@ struct conv {
     blocked::pack_filters(U, f, fwd.c, ws);
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t ty0 = 0; ty0 < fwd.th(); ty0 += fwd_rows)
-        blocked::run_band(fwd, f, ws, x + s * fwd.c * fwd.h * fwd.w, ty0, std::min(fwd_rows, fwd.th() - ty0), bias, relu,
+        blocked::run_band(fwd, f, ws, x + s * fwd.c * fwd.h * fwd.w, ty0, std::min(fwd_rows, fwd.th() - ty0), bias, relu, nullptr,
                           y + s * f * fwd.oh * fwd.ow, ws + packed_floats());
   }
   /// dw[f, c, 3, 3] += dL/dw for n samples (the filters only: the bias gradient is a plain sum of dY).
@@ -620,15 +627,18 @@ struct conv {
     }
     accumulate_filter_gradient(dU, f, fwd.c, dw);
   }
-  /// dx = dL/dx (overwritten) for n samples.
-  void backward_data(const float* w, const float* dy, std::size_t n, float* dx, float* ws) const {
+  /// dx = dL/dx (overwritten) for n samples; with relu_mask (n x {c, h, w}, the layer's input x), dx =
+  /// relu_mask > 0 ? dL/dx : 0, the backward of a ReLU before the layer (whose output x is) fused in.
+  void backward_data(const float* w, const float* dy, std::size_t n, float* dx, float* ws,
+                     const float* relu_mask = nullptr) const {
     float* U = ws + packed_floats();
     transform_filters(w, fwd.c, f, true, U);
     blocked::pack_filters(U, fwd.c, f, ws);
     for (std::size_t s = 0; s < n; ++s)
       for (std::size_t ty0 = 0; ty0 < data.th(); ty0 += data_rows)
         blocked::run_band(data, fwd.c, ws, dy + s * f * fwd.oh * fwd.ow, ty0, std::min(data_rows, data.th() - ty0),
-                          nullptr, false, dx + s * fwd.c * fwd.h * fwd.w, ws + packed_floats());
+                          nullptr, false, relu_mask ? relu_mask + s * fwd.c * fwd.h * fwd.w : nullptr,
+                          dx + s * fwd.c * fwd.h * fwd.w, ws + packed_floats());
   }
 };
 
