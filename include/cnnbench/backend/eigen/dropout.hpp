@@ -1,6 +1,7 @@
 // cnnbench/backend/eigen/dropout.hpp: Dropout under exec::eigen_cpu (see kernel.hpp for the kernel interface).
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,7 +41,11 @@ struct kernel<Dropout<Rate>, In> {
       }
       const float* src = in + k;
       float* dst = out + k;
-      for (std::size_t i = 0; i < 2 * pairs; ++i) dst[i] = u[i] >= threshold ? src[i] * scale : 0.0f;
+      // keep ? x * scale : +0 as a bit mask: a float ?: here compiles to a jump (GCC 12, -O3), taken
+      // at random; the mask vectorises. Same values, bit for bit.
+      for (std::size_t i = 0; i < 2 * pairs; ++i)
+        dst[i] = std::bit_cast<float>(std::bit_cast<std::uint32_t>(src[i] * scale) &
+                                      (0u - static_cast<std::uint32_t>(u[i] >= threshold)));
       k += 2 * pairs;
     }
     if (k < count) out[k] = L::keep(r, g + k) ? in[k] * scale : 0.0f;
