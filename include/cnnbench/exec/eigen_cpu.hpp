@@ -20,9 +20,11 @@
 // or im2col + GEMM (backend/eigen/conv.hpp says which layer gets which); Dense is GEMM; the rest are
 // loops. A ReLU after a Conv or Dense runs in place, as PyTorch's ReLU(inplace=True): one buffer for
 // both outputs, so activation(k) of that Conv or Dense holds the ReLU's output
-// (runner.activation_overwritten(k) says where), and its training forward is fused into theirs
-// (max(0, .) as they write their output; runner.relu_fused[I] says which layers: a profile then shows
-// that ReLU's forward time in the layer before); results are the same bits as with separate layers.
+// (runner.activation_overwritten(k) says where), its training forward is fused into theirs (max(0, .)
+// as they write their output; runner.relu_fused[I]), and its backward into the next layer's when that
+// is a Conv, Dense or MaxPool (dL/dx only where the input is > 0; runner.relu_backward_fused[I]): a
+// profile then shows that ReLU's time in its neighbours' rows. Results are the same bits as with
+// separate layers.
 #pragma once
 #include <cstdint>
 #include <thread>
