@@ -137,12 +137,13 @@ class runner_base {
   /// relu_fused[I] (layer I = 0..L-1): layer I is a ReLU that runs in place (shares_input[I + 1]) after
   /// a relu_fusing_kernel, which writes max(0, .) of its output directly (the values a separate ReLU
   /// would write, bit for bit): the back end skips layer I's training forward and tells layer I - 1 to
-  /// fuse it (fuses_next). The ReLU's backward is unchanged (it reads the shared buffer). Inference
-  /// runs every layer (its buffers are not shared).
+  /// fuse it (fuses_next). The ReLU's backward reads the shared buffer, or is fused into the next
+  /// layer's (relu_backward_fused). Inference runs every layer (its buffers are not shared).
   static constexpr std::array<bool, layer_count + 1> relu_fused = [] {
     std::array<bool, layer_count + 1> a{};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((a[I] = I >= 1 && shares_input[I + 1] && std::is_same_v<typename cnnbench::detail::at_t<I, layers>::layer, ReLU> &&
+      ((a[I] = I >= 1 && shares_input[I + 1] &&
+               std::is_same_v<typename cnnbench::detail::at_t<I, layers>::layer, ReLU> &&
                relu_fusing_kernel<std::tuple_element_t<(I >= 1 ? I - 1 : 0), kernels_type>>),
        ...);
     }(std::make_index_sequence<layer_count>{});
