@@ -1,13 +1,12 @@
 // cnnbench/backend/eigen/activation.hpp: ReLU, Sigmoid, Tanh and Softmax under exec::eigen_cpu (see kernel.hpp for the kernel interface).
 #pragma once
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstddef>
-#include <cstdint>
 
 #include "../../layers/activation.hpp"
 #include "kernel.hpp"
+#include "simd.hpp"
 
 namespace cnnbench::backend::eigen {
 
@@ -35,11 +34,8 @@ template <shape In>
 struct kernel<ReLU, In> : detail::pointwise_kernel<In, kernel<ReLU, In>> {
   static constexpr bool in_place = true;
   static float f(float x) noexcept { return x > 0.0f ? x : 0.0f; }
-  /// dy where y > 0, else +0, as a bit mask (a float ?: compiles to a jump, taken at random on real
-  /// activations; the mask vectorises).
-  static float df(float, float y, float dy) noexcept {
-    return std::bit_cast<float>(std::bit_cast<std::uint32_t>(dy) & (0u - static_cast<std::uint32_t>(y > 0.0f)));
-  }
+  /// dy where y > 0, else +0, without a branch (simd::keep_if).
+  static float df(float, float y, float dy) noexcept { return simd::keep_if(y > 0.0f, dy); }
 };
 template <shape In>
 struct kernel<Sigmoid, In> : detail::pointwise_kernel<In, kernel<Sigmoid, In>> {

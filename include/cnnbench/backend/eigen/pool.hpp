@@ -7,6 +7,7 @@
 
 #include "../../layers/pool.hpp"
 #include "kernel.hpp"
+#include "simd.hpp"
 
 namespace cnnbench::backend::eigen {
 
@@ -87,9 +88,7 @@ struct kernel<MaxPool<K, S>, In> {
                 const float hit = std::bit_cast<float>(std::bit_cast<std::uint32_t>(free[ox]) & mask);
                 free[ox] -= hit;
                 hv[ox] = hit * gv[ox];
-                if (relu)  // ReLU's df per input, so +0 (never -0) where x <= 0; bit masks again
-                  hv[ox] = std::bit_cast<float>(std::bit_cast<std::uint32_t>(hv[ox]) &
-                                                (0u - static_cast<std::uint32_t>(xs[ox] > 0.0f)));
+                if (relu) hv[ox] = simd::keep_if(xs[ox] > 0.0f, hv[ox]);  // ReLU's df per input: +0, never -0
               }
               if constexpr (S >= K) {  // windows do not overlap: each input is written once
                 for (std::size_t ox = 0; ox < Out.w; ++ox) dr[ox * S] = hv[ox];
